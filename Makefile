@@ -1,0 +1,77 @@
+# Two commands: `make run` (set up, generate sample data, run the whole pipeline) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export DAGSTER_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := False
+export CHS_DATA_DIR ?= $(CURDIR)/data
+export CHS_WAREHOUSE_PATH ?= $(CHS_DATA_DIR)/warehouse.duckdb
+export CHS_LANDING_DIR ?= $(CHS_DATA_DIR)/landing
+# Keep pip's and dbt's caches and config out of the user's home folder.
+export PIP_CACHE_DIR := $(CURDIR)/.venv/.pip-cache
+export DBT_PROFILES_DIR := $(CURDIR)
+
+CUSTOMERS ?= 2000
+DAYS ?= 365
+SEED ?= 42
+FORMAT ?= csv
+
+.PHONY: run test dev install sample pipeline lint sqllint pytest dbt-test clean
+
+$(BIN)/dagster: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/dagster $(DAGSTER_HOME)/dagster.yaml
+
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)
+	printf 'telemetry:\n  enabled: false\n' > $@
+
+sample: install
+	$(BIN)/python -m orchestration.sample_data --customers $(CUSTOMERS) --days $(DAYS) \
+		--seed $(SEED) --format $(FORMAT) --out $(CHS_LANDING_DIR)
+
+pipeline: install
+	$(BIN)/dbt parse --quiet
+	$(BIN)/dagster asset materialize --select '*' -m orchestration.definitions
+	$(BIN)/python -m orchestration.summary
+
+run: sample
+	@start=$$(date +%s); $(MAKE) --no-print-directory pipeline; \
+		echo "pipeline wall time: $$(( $$(date +%s) - start )) s"
+
+dev: install
+	$(BIN)/dagster dev -m orchestration.definitions
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+sqllint: install
+	$(BIN)/dbt parse --quiet
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests dbt_project/analyses
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+# dbt build (models, seeds, data tests, unit tests) on a fresh small sample in its own folder.
+dbt-test: export CHS_DATA_DIR := $(CURDIR)/data/test
+dbt-test: export CHS_WAREHOUSE_PATH := $(CURDIR)/data/test/warehouse.duckdb
+dbt-test: export CHS_LANDING_DIR := $(CURDIR)/data/test/landing
+dbt-test: install
+	rm -rf $(CURDIR)/data/test
+	$(BIN)/python -m orchestration.sample_data --customers 300 --days 180 --seed 7 --out $(CHS_LANDING_DIR)
+	$(BIN)/python -m orchestration.ingest
+	$(BIN)/dbt build
+
+test: lint sqllint pytest dbt-test
+
+clean:
+	rm -rf data target logs .dagster_home

@@ -1,0 +1,90 @@
+{#-
+    Engagement per customer over the engagement window: each touchpoint earns the points of its
+    kind (`engagement_points` seed), times its sentiment multiplier (`engagement_sentiment`; a
+    wasted_time touchpoint subtracts), times an intensity bonus for a long comment, decayed by
+    age with the `engagement_half_life_days` var. A customer with no touchpoint has no row.
+-#}
+{%- set metrics = ['engagement_points', 'days_since_last_touchpoint'] -%}
+with
+
+touchpoints as (
+
+    select * from {{ ref('stg_marketing__touchpoints') }}
+
+),
+
+points as (
+
+    select * from {{ ref('engagement_points') }}
+
+),
+
+sentiments as (
+
+    select * from {{ ref('engagement_sentiment') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+windowed as (
+
+    select
+        touchpoints.customer_id,
+        touchpoints.occurred_date,
+        coalesce(points.points, 0)
+        * coalesce(sentiments.multiplier, 1.0)
+        -- A comment of 500 characters or more doubles the touchpoint's weight.
+        * (1.0 + least(coalesce(touchpoints.detail_length, 0), 500) / 500.0)
+        * {{ decay(dbt.datediff('touchpoints.occurred_date', 'as_of.as_of_date', 'day'), var('engagement_half_life_days')) }}
+            as touchpoint_points,
+        {{ dbt.datediff('touchpoints.occurred_date', 'as_of.as_of_date', 'day') }} as age_days
+
+    from touchpoints
+    cross join as_of
+    left join points
+        on touchpoints.touchpoint_kind = points.touchpoint_kind
+    left join sentiments
+        on coalesce(touchpoints.sentiment, 'unknown') = sentiments.sentiment
+    where
+        touchpoints.occurred_date <= as_of.as_of_date
+        and touchpoints.occurred_date
+        > {{ dbt.dateadd('day', -var('engagement_window_days'), 'as_of.as_of_date') }}
+
+),
+
+metrics as (
+
+    select
+        customer_id,
+        count(*) as touchpoints,
+        sum(touchpoint_points) as engagement_points,
+        min(age_days) as days_since_last_touchpoint
+
+    from windowed
+    group by customer_id
+
+),
+
+{{ dimension_scores('engagement', metrics) }},
+
+final as (
+
+    select
+        metrics.*,
+        {% for metric in metrics -%}
+        dimension_scores.{{ metric }}_score,
+        {% endfor -%}
+        dimension_scores.engagement_score
+
+    from metrics
+    inner join dimension_scores
+        on metrics.customer_id = dimension_scores.customer_id
+
+)
+
+select * from final

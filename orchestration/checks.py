@@ -1,0 +1,92 @@
+"""Asset checks beside the assets they check: the Great Expectations suite on the health mart,
+and reconciliation of every ingestion (rows read = rows loaded + rows quarantined)."""
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+from dagster_duckdb import DuckDBResource
+
+from orchestration.loading import RAW_SCHEMA
+from orchestration.project import warehouse_path
+from orchestration.sources import SOURCES
+from orchestration.validation import validate_customer_health
+
+
+@asset_check(
+    asset=AssetKey(["customer_health"]),
+    name="great_expectations_suite",
+    description="Great Expectations suite on customer_health: keys, score ranges, segments, "
+    "colours, completeness.",
+    blocking=True,
+)
+def customer_health_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    # Runs after dbt has finished and released the file; opens it read-only.
+    outcome = validate_customer_health(warehouse_path())
+    return AssetCheckResult(
+        passed=outcome.success,
+        metadata={
+            "expectations_evaluated": outcome.evaluated,
+            "expectations_failed": len(outcome.failed),
+            "rows": outcome.row_count,
+            "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failed) or "none"),
+        },
+    )
+
+
+def build_reconciliation_check(source_name: str) -> AssetChecksDefinition:
+    @asset_check(
+        asset=AssetKey([RAW_SCHEMA, source_name]),
+        name="ledger_reconciles",
+        description="For every file loaded: rows read = rows loaded + rows quarantined, and the "
+        "raw and quarantine tables hold exactly those rows.",
+    )
+    def _check(context: AssetCheckExecutionContext, duckdb: DuckDBResource) -> AssetCheckResult:
+        with duckdb.get_connection() as con:
+            mismatches = con.execute(
+                f"""
+                with loaded as (
+                    select _load_id as load_id, count(*) as raw_rows
+                    from {RAW_SCHEMA}.{source_name} group by _load_id
+                ),
+                quarantined as (
+                    select load_id, count(distinct file_row_number) as quarantined_rows
+                    from {RAW_SCHEMA}.load_quarantine where source = ? group by load_id
+                )
+                select ledger.file_path, ledger.rows_read, ledger.rows_loaded,
+                       ledger.rows_quarantined, coalesce(loaded.raw_rows, 0),
+                       coalesce(quarantined.quarantined_rows, 0)
+                from {RAW_SCHEMA}.load_ledger as ledger
+                left join loaded using (load_id)
+                left join quarantined using (load_id)
+                where ledger.source = ? and ledger.status = 'loaded' and (
+                    ledger.rows_read != ledger.rows_loaded + ledger.rows_quarantined
+                    or ledger.rows_loaded != coalesce(loaded.raw_rows, 0)
+                    or ledger.rows_quarantined != coalesce(quarantined.quarantined_rows, 0)
+                )
+                """,
+                [source_name, source_name],
+            ).fetchall()
+            files = con.execute(
+                f"select count(*) from {RAW_SCHEMA}.load_ledger where source = ?", [source_name]
+            ).fetchone()[0]
+        return AssetCheckResult(
+            passed=not mismatches,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={
+                "files_in_ledger": files,
+                "mismatched_files": MetadataValue.md(
+                    "\n".join(f"- {m[0]}: {m[1:]}" for m in mismatches) or "none"
+                ),
+            },
+        )
+
+    return _check
+
+
+reconciliation_checks = [build_reconciliation_check(name) for name in SOURCES]

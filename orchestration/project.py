@@ -1,0 +1,47 @@
+"""Where things live: the repository, the warehouse file, the landing folder, the dbt project."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("CHS_DATA_DIR", REPO_ROOT / "data")).resolve()
+
+
+def warehouse_path() -> Path:
+    """The working DuckDB file that ingestion and dbt write (`CHS_WAREHOUSE_PATH`)."""
+    default = data_dir() / "warehouse.duckdb"
+    return Path(os.environ.get("CHS_WAREHOUSE_PATH", default)).resolve()
+
+
+def landing_dir() -> Path:
+    """Folder with one sub-folder of landing files per source (`CHS_LANDING_DIR`)."""
+    return Path(os.environ.get("CHS_LANDING_DIR", data_dir() / "landing")).resolve()
+
+
+def dbt_executable() -> Path:
+    """The `dbt` of this interpreter's environment: dagster-dbt would otherwise search PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return candidate if candidate.exists() else Path("dbt")
+
+
+@cache
+def dbt_project() -> DbtProject:
+    project = DbtProject(
+        project_dir=REPO_ROOT,
+        profiles_dir=REPO_ROOT,
+        target_path=Path("target"),
+    )
+    # The manifest is built on first load (fresh clone) and on every `dagster dev`.
+    if not project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
+        os.environ.setdefault("CHS_WAREHOUSE_PATH", str(warehouse_path()))
+        project.preparer.prepare(project)
+    return project

@@ -1,0 +1,163 @@
+"""The landing contract: every source, its columns, their types, which are required, its key.
+
+One place for it: ingestion types and checks rows with it, and a test checks that the dbt
+sources YAML documents the same columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Logical column types; ingestion maps each to a DuckDB type and a parsing rule.
+TEXT = "text"
+INTEGER = "integer"
+NUMBER = "number"
+BOOLEAN = "boolean"
+TIMESTAMP = "timestamp"
+
+DUCKDB_TYPES = {
+    TEXT: "VARCHAR",
+    INTEGER: "BIGINT",
+    NUMBER: "DOUBLE",
+    BOOLEAN: "BOOLEAN",
+    TIMESTAMP: "TIMESTAMP",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = TEXT
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    key: str
+    columns: tuple[Column, ...]
+    description: str
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _c(name: str, kind: str = TEXT, required: bool = False) -> Column:
+    return Column(name, kind, required)
+
+
+SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in (
+        Source(
+            "customers",
+            "customer_id",
+            (
+                _c("customer_id", required=True),
+                _c("customer_name"),
+                _c("plan", required=True),
+                _c("industry"),
+                _c("country"),
+                _c("csm_owner"),
+                _c("seats_purchased", INTEGER),
+                _c("created_at", TIMESTAMP, required=True),
+            ),
+            "One record per customer account, from the CRM.",
+        ),
+        Source(
+            "subscriptions",
+            "subscription_id",
+            (
+                _c("subscription_id", required=True),
+                _c("customer_id", required=True),
+                _c("plan"),
+                _c("mrr", NUMBER, required=True),
+                _c("currency"),
+                _c("started_at", TIMESTAMP, required=True),
+                _c("ends_at", TIMESTAMP),
+                _c("status"),
+                _c("is_renewal", BOOLEAN),
+                _c("cancelled_at", TIMESTAMP),
+                _c("cancellation_reason"),
+            ),
+            "One record per contract period of a customer, from billing.",
+        ),
+        Source(
+            "product_usage",
+            "event_id",
+            (
+                _c("event_id", required=True),
+                _c("customer_id", required=True),
+                _c("user_id"),
+                _c("feature", required=True),
+                _c("occurred_at", TIMESTAMP, required=True),
+                _c("quantity", NUMBER),
+            ),
+            "One record per product usage event.",
+        ),
+        Source(
+            "support_tickets",
+            "ticket_id",
+            (
+                _c("ticket_id", required=True),
+                _c("customer_id", required=True),
+                _c("opened_at", TIMESTAMP, required=True),
+                _c("first_response_at", TIMESTAMP),
+                _c("resolved_at", TIMESTAMP),
+                _c("priority"),
+                _c("status"),
+                _c("reopen_count", INTEGER),
+                _c("csat", NUMBER),
+                _c("channel"),
+            ),
+            "One record per support ticket, from the help desk.",
+        ),
+        Source(
+            "surveys",
+            "response_id",
+            (
+                _c("response_id", required=True),
+                _c("customer_id", required=True),
+                _c("responded_at", TIMESTAMP, required=True),
+                _c("kind", required=True),
+                _c("score", NUMBER, required=True),
+                _c("touchpoint"),
+                _c("comment"),
+            ),
+            "One record per survey response (NPS, CSAT, thumbs, emoji, rating, CSM pulse).",
+        ),
+        Source(
+            "invoices",
+            "invoice_id",
+            (
+                _c("invoice_id", required=True),
+                _c("customer_id", required=True),
+                _c("issued_at", TIMESTAMP, required=True),
+                _c("due_at", TIMESTAMP, required=True),
+                _c("paid_at", TIMESTAMP),
+                _c("amount", NUMBER, required=True),
+                _c("currency"),
+                _c("status"),
+            ),
+            "One record per invoice, from billing.",
+        ),
+        Source(
+            "engagement",
+            "touchpoint_id",
+            (
+                _c("touchpoint_id", required=True),
+                _c("customer_id", required=True),
+                _c("occurred_at", TIMESTAMP, required=True),
+                _c("kind", required=True),
+                _c("sentiment"),
+                _c("detail_length", INTEGER),
+            ),
+            "One record per engagement touchpoint (webinar, training, email, meeting, post...).",
+        ),
+    )
+}

@@ -1,0 +1,200 @@
+"""Ingestion of landing files into raw: formats, header matching, quarantine, idempotence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.loading import load_source
+
+CUSTOMERS_HEADER = "customer_id,customer_name,plan,seats_purchased,created_at"
+CUSTOMER_ROWS = [
+    ("C1", "Acme", "starter", 5, "2024-01-02"),
+    ("C2", "Globex", "growth", 20, "2024-02-03 10:00:00"),
+]
+
+
+def write_csv(path: Path, header: str, rows: list[tuple], sep: str = ",") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [header.replace(",", sep)] + [sep.join(str(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def connect(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+
+
+def test_csv_loads_typed_rows_with_lineage(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(landing / "customers" / "customers.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)
+    con = connect(tmp_path)
+    report = load_source(con, "customers", landing)
+    assert report.total("rows_loaded") == 2
+    rows = con.execute(
+        "select customer_id, seats_purchased, created_at, _source_file, _file_row_number"
+        " from raw.customers order by customer_id"
+    ).fetchall()
+    assert rows[0][0] == "C1" and rows[0][1] == 5
+    assert str(rows[1][2]) == "2024-02-03 10:00:00"
+    assert rows[1][3] == "customers/customers.csv" and rows[1][4] == 2
+
+
+def test_parquet_loads(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "customers").mkdir(parents=True)
+    con = connect(tmp_path)
+    target = landing / "customers" / "customers.parquet"
+    con.execute(
+        f"""copy (select 'C9' as customer_id, 'enterprise' as plan, 120 as seats_purchased,
+        timestamp '2023-05-06 07:08:09' as created_at) to '{target}' (format parquet)"""
+    )
+    load_source(con, "customers", landing)
+    row = con.execute(
+        "select customer_id, seats_purchased, created_at from raw.customers"
+    ).fetchone()
+    assert row[0] == "C9" and row[1] == 120 and str(row[2]) == "2023-05-06 07:08:09"
+
+
+def test_json_lines_load_with_nested_extra_fields(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    folder = landing / "customers"
+    folder.mkdir(parents=True)
+    records = [
+        {"customer_id": "C1", "plan": "growth", "created_at": "2024-01-01", "meta": {"a": 1}},
+        {"customer_id": "C2", "plan": "starter", "created_at": "2024-01-02T00:00:00Z"},
+    ]
+    (folder / "customers.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    con = connect(tmp_path)
+    load_source(con, "customers", landing)
+    assert con.execute("select count(*) from raw.customers").fetchone()[0] == 2
+    extra = con.execute("select _extra_columns from raw.customers where customer_id = 'C1'")
+    assert "meta" in extra.fetchone()[0]
+
+
+def test_headers_match_ignoring_case_spaces_and_underscores(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(
+        landing / "customers" / "export.csv",
+        "Customer ID,Customer Name,PLAN,SeatsPurchased,Created_At,Region",
+        [("C1", "Acme", "starter", 5, "2024-01-02", "EU")],
+    )
+    con = connect(tmp_path)
+    load_source(con, "customers", landing)
+    row = con.execute("select customer_id, plan, _extra_columns from raw.customers").fetchone()
+    assert row[:2] == ("C1", "starter")
+    assert json.loads(row[2]) == {"Region": "EU"}
+
+
+def test_missing_required_column_rejects_file_naming_file_and_column(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    bad = write_csv(
+        landing / "customers" / "a_bad.csv",
+        "customer_id,customer_name,created_at",
+        [("C1", "Acme", "2024-01-02")],
+    )
+    write_csv(landing / "customers" / "b_good.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)
+    con = connect(tmp_path)
+    report = load_source(con, "customers", landing)
+    assert len(report.errors) == 1
+    assert str(bad) in report.errors[0] and "'plan'" in report.errors[0]
+    # The good file beside the bad one still loads.
+    assert con.execute("select count(*) from raw.customers").fetchone()[0] == 2
+    status = con.execute(
+        "select status from raw.load_ledger where file_path = 'customers/a_bad.csv'"
+    ).fetchone()[0]
+    assert status == "rejected"
+
+
+def test_untypable_values_are_quarantined_with_reason_not_dropped(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(
+        landing / "customers" / "customers.csv",
+        CUSTOMERS_HEADER,
+        [
+            ("C1", "Acme", "starter", 5, "2024-01-02"),
+            ("C2", "Globex", "growth", "many", "2024-01-02"),
+            ("C3", "Initech", "", 5, "not a date"),
+        ],
+    )
+    con = connect(tmp_path)
+    report = load_source(con, "customers", landing)
+    assert (report.total("rows_read"), report.total("rows_loaded")) == (3, 1)
+    assert report.total("rows_quarantined") == 2
+    problems = con.execute(
+        "select file_row_number, column_name, raw_value, reason_code from raw.load_quarantine"
+        " order by file_row_number, column_name"
+    ).fetchall()
+    assert problems == [
+        (2, "seats_purchased", "many", "invalid_integer"),
+        (3, "created_at", "not a date", "invalid_timestamp"),
+        (3, "plan", None, "missing_required_value"),
+    ]
+
+
+def test_semicolon_csv_with_decimal_comma_loads(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(
+        landing / "invoices" / "invoices.csv",
+        "invoice_id,customer_id,issued_at,due_at,amount",
+        [("I1", "C1", "01/02/2024", "15.02.2024", "1.234,50")],
+        sep=";",
+    )
+    con = connect(tmp_path)
+    load_source(con, "invoices", landing)
+    row = con.execute("select amount, issued_at, due_at from raw.invoices").fetchone()
+    assert row[0] == pytest.approx(1234.5)
+    assert str(row[1]) == "2024-02-01 00:00:00" and str(row[2]) == "2024-02-15 00:00:00"
+
+
+def test_timestamp_offset_is_converted_to_utc(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(
+        landing / "customers" / "c.csv",
+        CUSTOMERS_HEADER,
+        [("C1", "Acme", "starter", 5, "2024-01-02T10:00:00+02:00")],
+    )
+    con = connect(tmp_path)
+    load_source(con, "customers", landing)
+    assert str(con.execute("select created_at from raw.customers").fetchone()[0]) == (
+        "2024-01-02 08:00:00"
+    )
+
+
+def test_loading_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(landing / "customers" / "customers.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)
+    con = connect(tmp_path)
+    load_source(con, "customers", landing)
+    before = con.execute("select * exclude (_loaded_at) from raw.customers order by 1").fetchall()
+    second = load_source(con, "customers", landing)
+    assert [f.status for f in second.files] == ["skipped"]
+    after = con.execute("select * exclude (_loaded_at) from raw.customers order by 1").fetchall()
+    assert before == after
+    assert con.execute("select count(*) from raw.load_ledger").fetchone()[0] == 1
+
+
+def test_redelivered_file_with_new_content_is_a_new_load(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    path = write_csv(landing / "customers" / "customers.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)
+    con = connect(tmp_path)
+    load_source(con, "customers", landing)
+    write_csv(path, CUSTOMERS_HEADER, [("C1", "Acme Corp", "growth", 8, "2024-01-02")])
+    load_source(con, "customers", landing)
+    loads = con.execute(
+        "select _load_id, count(*) from raw.customers group by 1 order by 1"
+    ).fetchall()
+    assert loads == [(1, 2), (2, 1)]
+
+
+def test_unknown_format_is_rejected_with_the_file_named(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    folder = landing / "customers"
+    folder.mkdir(parents=True)
+    (folder / "customers.xlsx").write_bytes(b"PK\x03\x04")
+    con = connect(tmp_path)
+    report = load_source(con, "customers", landing)
+    assert "customers.xlsx" in report.errors[0] and "unknown file format" in report.errors[0]
