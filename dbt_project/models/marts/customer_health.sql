@@ -25,11 +25,11 @@ segment_thresholds as (
 ),
 
 {% for dimension in dimensions -%}
-{{ dimension }}_scores as (
+    {{ dimension }}_scores as (
 
-    select * from {{ ref('int_' ~ dimension ~ '__scores') }}
+        select * from {{ ref('int_' ~ dimension ~ '__scores') }}
 
-),
+    ),
 
 {% endfor -%}
 
@@ -43,16 +43,16 @@ in_scope as (
 dimension_scores as (
 
     {% for dimension in dimensions -%}
-    select
-        in_scope.customer_id,
-        '{{ dimension }}' as dimension,
-        {{ dimension }}_scores.{{ dimension }}_score as dimension_score
-    from in_scope
-    left join {{ dimension }}_scores
-        on in_scope.customer_id = {{ dimension }}_scores.customer_id
-    {% if not loop.last %}
-    union all
-    {% endif -%}
+        select
+            in_scope.customer_id,
+            '{{ dimension }}' as dimension,
+            {{ dimension }}_scores.{{ dimension }}_score as dimension_score
+        from in_scope
+        left join {{ dimension }}_scores
+            on in_scope.customer_id = {{ dimension }}_scores.customer_id
+        {% if not loop.last %}
+            union all
+        {% endif -%}
     {%- endfor %}
 
 ),
@@ -116,9 +116,9 @@ combined as (
             as data_completeness_pct,
         count(dimension_score) as dimensions_scored,
         {% for dimension in dimensions -%}
-        max(case when dimension = '{{ dimension }}' then dimension_score end) as {{ dimension }}_score,
-        max(case when dimension = '{{ dimension }}' then weight end) as {{ dimension }}_weight
-        {%- if not loop.last %},{% endif %}
+            max(case when dimension = '{{ dimension }}' then dimension_score end) as {{ dimension }}_score,
+            max(case when dimension = '{{ dimension }}' then weight end) as {{ dimension }}_weight
+            {%- if not loop.last %},{% endif %}
         {% endfor %}
     from weighted
     group by customer_id
@@ -199,20 +199,21 @@ final as (
             when scored.segment != 'insufficient_data' then round(scored.health_score, 1)
         end as double) as health_score,
         {% for dimension in dimensions -%}
-        cast(round(scored.{{ dimension }}_score, 1) as double) as {{ dimension }}_score,
+            cast(round(scored.{{ dimension }}_score, 1) as double) as {{ dimension }}_score,
         {% endfor -%}
         cast(round(scored.data_completeness_pct, 1) as double) as data_completeness_pct,
         cast(scored.dimensions_scored as integer) as dimensions_scored,
         cast(case
             when scored.segment != 'insufficient_data'
                 then rank() over (
-                    order by case when scored.segment != 'insufficient_data' then scored.health_score end desc nulls last
+                    partition by case when scored.segment = 'insufficient_data' then 1 else 0 end
+                    order by scored.health_score desc
                 )
         end as integer) as health_rank,
 
         ---------- weights used
         {% for dimension in dimensions -%}
-        cast(scored.{{ dimension }}_weight as double) as {{ dimension }}_weight,
+            cast(scored.{{ dimension }}_weight as double) as {{ dimension }}_weight,
         {% endfor %}
         ---------- numerics
         cast(scored.mrr as double) as mrr,

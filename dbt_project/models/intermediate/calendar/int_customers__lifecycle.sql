@@ -58,7 +58,8 @@ covering as (
 
 current_subscription as (
 
-    select * from covering where recency_rank = 1
+    select * from covering
+    where recency_rank = 1
 
 ),
 

@@ -5,6 +5,7 @@
     age with the `engagement_half_life_days` var. A customer with no touchpoint has no row.
 -#}
 {%- set metrics = ['engagement_points', 'days_since_last_touchpoint'] -%}
+{%- set age_days = dbt.datediff('touchpoints.occurred_date', 'as_of.as_of_date', 'day') -%}
 with
 
 touchpoints as (
@@ -40,9 +41,8 @@ windowed as (
         * coalesce(sentiments.multiplier, 1.0)
         -- A comment of 500 characters or more doubles the touchpoint's weight.
         * (1.0 + least(coalesce(touchpoints.detail_length, 0), 500) / 500.0)
-        * {{ decay(dbt.datediff('touchpoints.occurred_date', 'as_of.as_of_date', 'day'), var('engagement_half_life_days')) }}
-            as touchpoint_points,
-        {{ dbt.datediff('touchpoints.occurred_date', 'as_of.as_of_date', 'day') }} as age_days
+        * {{ decay(age_days, var('engagement_half_life_days')) }} as touchpoint_points,
+        {{ age_days }} as age_days
 
     from touchpoints
     cross join as_of
@@ -77,7 +77,7 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-        dimension_scores.{{ metric }}_score,
+            dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.engagement_score
 

@@ -35,7 +35,7 @@ known as (
         case when invoices.paid_date <= as_of.as_of_date then invoices.paid_date end as paid_date,
         invoices.issued_date
         > {{ dbt.dateadd('day', -var('financial_window_days'), 'as_of.as_of_date') }}
-        as is_in_window,
+            as is_in_window,
         as_of.as_of_date
 
     from invoices
@@ -109,7 +109,7 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-        dimension_scores.{{ metric }}_score,
+            dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.financial_score
 

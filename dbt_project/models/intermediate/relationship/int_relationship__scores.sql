@@ -94,7 +94,7 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-        dimension_scores.{{ metric }}_score,
+            dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.relationship_score
 

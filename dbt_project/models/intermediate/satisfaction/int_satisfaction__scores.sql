@@ -32,7 +32,8 @@ windowed as (
         responses.survey_kind,
         responses.score,
         responses.responded_at,
-        100.0 * {{ ratio('responses.score - survey_kinds.min_score', 'survey_kinds.max_score - survey_kinds.min_score') }}
+        100.0
+        * {{ ratio('responses.score - survey_kinds.min_score', 'survey_kinds.max_score - survey_kinds.min_score') }}
             as score_pct
 
     from responses
@@ -100,7 +101,7 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-        dimension_scores.{{ metric }}_score,
+            dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.satisfaction_score
 

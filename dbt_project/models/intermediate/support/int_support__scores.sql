@@ -2,7 +2,9 @@
     Support experience per customer over the support window, from tickets opened in it.
     A customer with no ticket in the window has no row (no support data, not a perfect score).
 -#}
-{%- set metrics = ['tickets_per_10_seats', 'urgent_high_pct', 'avg_resolution_days', 'reopen_pct', 'avg_ticket_csat'] -%}
+{%- set metrics = [
+    'tickets_per_10_seats', 'urgent_high_pct', 'avg_resolution_days', 'reopen_pct', 'avg_ticket_csat'
+] -%}
 with
 
 tickets as (
@@ -90,7 +92,7 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-        dimension_scores.{{ metric }}_score,
+            dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.support_score
 

@@ -28,7 +28,7 @@ windowed as (
     select
         daily_facts.*,
         daily_facts.activity_date > {{ dbt.dateadd('day', -var('usage_window_days'), 'as_of.as_of_date') }}
-        as is_current_window
+            as is_current_window
 
     from daily_facts
     cross join as_of
@@ -105,7 +105,7 @@ final as (
         metrics.feature_breadth_pct,
         metrics.events_trend_pct,
         {% for metric in metrics -%}
-        dimension_scores.{{ metric }}_score,
+            dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.usage_score
 

@@ -1,0 +1,66 @@
+"""The Dagster code location loads and wires ingestion, dbt, checks and the schedule."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey
+
+from orchestration.assets.dbt import dbt_build_args
+from orchestration.definitions import defs
+from orchestration.sources import SOURCES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_dagster_definitions_validate(data_dir: Path) -> None:
+    result = subprocess.run(
+        [
+            Path(sys.executable).parent / "dagster",
+            "definitions",
+            "validate",
+            "-m",
+            "orchestration.definitions",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_dbt_source_depends_on_its_ingestion_asset() -> None:
+    graph = defs.resolve_asset_graph()
+    for source in SOURCES:
+        key = AssetKey(["raw", source])
+        assert key in graph.get_all_asset_keys()
+        children = graph.get(key).child_keys
+        assert children, f"nothing reads raw.{source}"
+        assert all(child.path[0] == "staging" for child in children)
+
+
+def test_marts_and_checks_are_defined() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    assert AssetKey(["customer_health"]) in keys
+    assert AssetKey(["customer_segments"]) in keys
+    check_names = {(c.asset_key, c.name) for c in graph.asset_check_keys}
+    assert (AssetKey(["customer_health"]), "great_expectations_suite") in check_names
+    assert (AssetKey(["raw", "customers"]), "ledger_reconciles") in check_names
+
+
+def test_daily_schedule_targets_every_asset() -> None:
+    schedule = defs.resolve_schedule_def("daily_refresh_schedule")
+    assert schedule.cron_schedule == "0 6 * * *"
+    job = defs.resolve_job_def("daily_refresh")
+    assert len(job.asset_layer.executable_asset_keys) >= 20
+
+
+def test_dbt_build_args_pass_the_as_of_date_as_a_var() -> None:
+    assert dbt_build_args() == ["build"]
+    assert dbt_build_args("2026-01-31") == ["build", "--vars", '{"as_of_date": "2026-01-31"}']
