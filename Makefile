@@ -56,7 +56,7 @@ lint: install
 
 sqllint: install
 	$(BIN)/dbt parse --quiet
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests dbt_project/analyses
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/analyses
 
 pytest: install
 	$(BIN)/python -m pytest -q

@@ -158,7 +158,12 @@ scored as (
             -- A cancellation already requested is at risk whatever the other signals say.
             when in_scope.lifecycle_status = 'churning' then 'at_risk'
             else segment_thresholds.segment
-        end as segment
+        end as segment,
+        coalesce(
+            combined.data_completeness_pct >= {{ var('min_data_completeness_pct') }}
+            and combined.health_score is not null,
+            false
+        ) as is_scored
 
     from combined
     inner join in_scope
@@ -205,10 +210,7 @@ final as (
         cast(scored.dimensions_scored as integer) as dimensions_scored,
         cast(case
             when scored.segment != 'insufficient_data'
-                then rank() over (
-                    partition by case when scored.segment = 'insufficient_data' then 1 else 0 end
-                    order by scored.health_score desc
-                )
+                then rank() over (partition by scored.is_scored order by scored.health_score desc)
         end as integer) as health_rank,
 
         ---------- weights used

@@ -3,6 +3,7 @@
     renewals completed, days left in the current term, and MRR against the comparison period.
 -#}
 {%- set metrics = ['tenure_days', 'renewals_completed', 'days_to_term_end', 'mrr_change_pct'] -%}
+{%- set tenure_days = dbt.datediff('in_scope.created_date', 'in_scope.as_of_date', 'day') -%}
 with
 
 subscriptions as (
@@ -71,7 +72,7 @@ metrics as (
         in_scope.customer_id,
         in_scope.mrr,
         earlier_mrr.mrr as comparison_mrr,
-        {{ dbt.datediff('in_scope.created_date', 'in_scope.as_of_date', 'day') }} as tenure_days,
+        {{ tenure_days }} as tenure_days,
         coalesce(renewals.renewals_completed, 0) as renewals_completed,
         {{ dbt.datediff('in_scope.as_of_date', 'in_scope.current_term_ends_date', 'day') }}
             as days_to_term_end,
