@@ -1,9 +1,10 @@
 {#-
-    Each customer's standing on the as-of date. A subscription covers a day from its start
-    (inclusive) to its end (exclusive); a customer covered on the as-of date is in scope:
-    `active`, or `churning` when the covering subscription has a cancellation requested.
-    A customer no longer covered whose last subscription ended before the as-of date has
-    `churned` and is not scored; one whose first subscription starts later is `not_started`.
+    Each customer's standing on each score date. A subscription covers a day from its start
+    (inclusive) to its end (exclusive); a customer covered on the day is in scope: `active`, or
+    `churning` when the covering subscription had a cancellation requested by that day. A
+    customer no longer covered whose last subscription ended earlier has `churned` and is not
+    scored; one whose first subscription starts later is `not_started`. Point in time: only
+    subscriptions started by the day count, and a cancellation counts from its request day.
 -#}
 with
 
@@ -19,47 +20,47 @@ subscriptions as (
 
 ),
 
-as_of as (
+score_dates as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_score_dates') }}
 
 ),
 
 known_subscriptions as (
 
-    select subscriptions.*
+    select
+        score_dates.score_date,
+        subscriptions.*
+
     from subscriptions
-    cross join as_of
-    where subscriptions.started_date <= as_of.as_of_date
+    inner join score_dates
+        on subscriptions.started_date <= score_dates.score_date
 
 ),
 
 covering as (
 
     select
-        known_subscriptions.customer_id,
-        known_subscriptions.subscription_id,
-        known_subscriptions.plan,
-        known_subscriptions.mrr,
-        known_subscriptions.ends_date,
-        known_subscriptions.cancelled_date,
+        customer_id,
+        score_date,
+        subscription_id,
+        plan,
+        mrr,
+        ends_date,
+        cancelled_date,
         row_number() over (
-            partition by known_subscriptions.customer_id
-            order by known_subscriptions.started_date desc, known_subscriptions.subscription_id desc
+            partition by customer_id, score_date
+            order by started_date desc, subscription_id desc
         ) as recency_rank
 
     from known_subscriptions
-    cross join as_of
-    where
-        known_subscriptions.ends_date is null
-        or known_subscriptions.ends_date > as_of.as_of_date
+    where ends_date is null or ends_date > score_date
 
 ),
 
 current_subscription as (
 
-    select * from covering
-    where recency_rank = 1
+    select * from covering where recency_rank = 1
 
 ),
 
@@ -67,12 +68,12 @@ history as (
 
     select
         customer_id,
+        score_date,
         min(started_date) as first_started_date,
-        max(coalesce(ends_date, cast('9999-12-31' as date))) as last_ends_date,
-        count(*) as subscriptions_started
+        max(coalesce(ends_date, cast('9999-12-31' as date))) as last_ends_date
 
     from known_subscriptions
-    group by customer_id
+    group by customer_id, score_date
 
 ),
 
@@ -81,6 +82,7 @@ final as (
     select
         ---------- ids
         customers.customer_id,
+        score_dates.score_date,
         current_subscription.subscription_id as current_subscription_id,
 
         ---------- attributes
@@ -89,7 +91,7 @@ final as (
         customers.csm_owner,
         case
             when current_subscription.customer_id is not null
-                and current_subscription.cancelled_date <= as_of.as_of_date
+                and current_subscription.cancelled_date <= score_dates.score_date
                 then 'churning'
             when current_subscription.customer_id is not null then 'active'
             when history.customer_id is not null then 'churned'
@@ -101,20 +103,24 @@ final as (
         coalesce(current_subscription.mrr, 0) as mrr,
 
         ---------- dates
-        as_of.as_of_date,
         customers.created_date,
         history.first_started_date,
         current_subscription.ends_date as current_term_ends_date,
+        current_subscription.cancelled_date as cancellation_requested_date,
         case
             when current_subscription.customer_id is null then history.last_ends_date
         end as churned_date
 
     from customers
-    cross join as_of
+    cross join score_dates
     left join current_subscription
-        on customers.customer_id = current_subscription.customer_id
+        on
+            customers.customer_id = current_subscription.customer_id
+            and score_dates.score_date = current_subscription.score_date
     left join history
-        on customers.customer_id = history.customer_id
+        on
+            customers.customer_id = history.customer_id
+            and score_dates.score_date = history.score_date
 
 )
 

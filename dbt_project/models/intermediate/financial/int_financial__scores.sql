@@ -1,7 +1,7 @@
 {#-
-    Financial health per customer: invoices issued in the financial window, plus any invoice
-    still unpaid on the as-of date. Point in time: a payment after the as-of date is unpaid then.
-    A customer with no such invoice has no row.
+    Financial health per customer and score date: invoices issued in the financial window
+    ending on the day, plus any invoice still unpaid then. Point in time: a payment after the
+    day is unpaid on it. A customer with no such invoice has no row.
 -#}
 {%- set metrics = ['overdue_to_mrr_ratio', 'max_days_past_due', 'failed_payments', 'late_paid_pct'] -%}
 with
@@ -18,9 +18,9 @@ lifecycle as (
 
 ),
 
-as_of as (
+score_dates as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_score_dates') }}
 
 ),
 
@@ -28,21 +28,27 @@ known as (
 
     select
         invoices.customer_id,
+        score_dates.score_date,
         invoices.invoice_id,
         invoices.amount,
         invoices.invoice_status,
         invoices.due_date,
-        case when invoices.paid_date <= as_of.as_of_date then invoices.paid_date end as paid_date,
+        case when invoices.paid_date <= score_dates.score_date then invoices.paid_date end as paid_date,
         invoices.issued_date
-        > {{ dbt.dateadd('day', -var('financial_window_days'), 'as_of.as_of_date') }}
-            as is_in_window,
-        as_of.as_of_date
+        > {{ dbt.dateadd('day', -var('financial_window_days'), 'score_dates.score_date') }}
+        as is_in_window
 
     from invoices
-    cross join as_of
-    where
-        invoices.issued_date <= as_of.as_of_date
-        and coalesce(invoices.invoice_status, '') not in ('void', 'refunded')
+    inner join score_dates
+        on
+            invoices.issued_date <= score_dates.score_date
+            and (
+                invoices.issued_date
+                > {{ dbt.dateadd('day', -var('financial_window_days'), 'score_dates.score_date') }}
+                or invoices.paid_date is null
+                or invoices.paid_date > score_dates.score_date
+            )
+    where coalesce(invoices.invoice_status, '') not in ('void', 'refunded')
 
 ),
 
@@ -50,17 +56,17 @@ flagged as (
 
     select
         *,
-        paid_date is null and due_date < as_of_date as is_overdue,
+        paid_date is null and due_date < score_date as is_overdue,
         case
-            when paid_date is null and due_date < as_of_date
-                then {{ dbt.datediff('due_date', 'as_of_date', 'day') }}
+            when paid_date is null and due_date < score_date
+                then {{ dbt.datediff('due_date', 'score_date', 'day') }}
             when paid_date > due_date and is_in_window
                 then {{ dbt.datediff('due_date', 'paid_date', 'day') }}
             else 0
         end as days_past_due
 
     from known
-    where is_in_window or (paid_date is null and due_date < as_of_date)
+    where is_in_window or (paid_date is null and due_date < score_date)
 
 ),
 
@@ -68,6 +74,7 @@ per_customer as (
 
     select
         customer_id,
+        score_date,
         count(*) as invoices_considered,
         sum(case when is_overdue then amount else 0 end) as overdue_amount,
         max(days_past_due) as max_days_past_due,
@@ -76,7 +83,7 @@ per_customer as (
         count(case when is_in_window and paid_date > due_date then 1 end) as invoices_paid_late
 
     from flagged
-    group by customer_id
+    group by customer_id, score_date
 
 ),
 
@@ -84,6 +91,7 @@ metrics as (
 
     select
         per_customer.customer_id,
+        per_customer.score_date,
         per_customer.invoices_considered,
         per_customer.overdue_amount,
         lifecycle.mrr,
@@ -98,7 +106,9 @@ metrics as (
 
     from per_customer
     left join lifecycle
-        on per_customer.customer_id = lifecycle.customer_id
+        on
+            per_customer.customer_id = lifecycle.customer_id
+            and per_customer.score_date = lifecycle.score_date
 
 ),
 
@@ -109,13 +119,15 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-            dimension_scores.{{ metric }}_score,
+        dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.financial_score
 
     from metrics
     inner join dimension_scores
-        on metrics.customer_id = dimension_scores.customer_id
+        on
+            metrics.customer_id = dimension_scores.customer_id
+            and metrics.score_date = dimension_scores.score_date
 
 )
 

@@ -1,7 +1,7 @@
 {#-
-    Satisfaction per customer from survey answers in the satisfaction window: the latest NPS
-    answer, and CSAT, micro-ratings (thumbs, emoji, rating) and the CSM pulse put on 0-100 by
-    the `survey_kinds` seed. A customer with no answer in the window has no row.
+    Satisfaction per customer and score date from survey answers in the satisfaction window
+    ending on the day: the latest NPS answer, and CSAT, micro-ratings (thumbs, emoji, rating)
+    and the CSM pulse put on 0-100 by the `survey_kinds` seed. No answer in the window: no row.
 -#}
 {%- set metrics = ['latest_nps', 'avg_csat_pct', 'micro_rating_pct', 'csm_pulse_pct'] -%}
 with
@@ -18,9 +18,9 @@ survey_kinds as (
 
 ),
 
-as_of as (
+score_dates as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_score_dates') }}
 
 ),
 
@@ -28,22 +28,23 @@ windowed as (
 
     select
         responses.customer_id,
+        score_dates.score_date,
         responses.response_id,
         responses.survey_kind,
         responses.score,
         responses.responded_at,
-        100.0
-        * {{ ratio('responses.score - survey_kinds.min_score', 'survey_kinds.max_score - survey_kinds.min_score') }}
-            as score_pct
+        100.0 * {{ ratio(
+            'responses.score - survey_kinds.min_score', 'survey_kinds.max_score - survey_kinds.min_score'
+        ) }} as score_pct
 
     from responses
     inner join survey_kinds
         on responses.survey_kind = survey_kinds.survey_kind
-    cross join as_of
-    where
-        responses.responded_date <= as_of.as_of_date
-        and responses.responded_date
-        > {{ dbt.dateadd('day', -var('satisfaction_window_days'), 'as_of.as_of_date') }}
+    inner join score_dates
+        on
+            responses.responded_date <= score_dates.score_date
+            and responses.responded_date
+            > {{ dbt.dateadd('day', -var('satisfaction_window_days'), 'score_dates.score_date') }}
 
 ),
 
@@ -51,9 +52,10 @@ nps_ranked as (
 
     select
         customer_id,
+        score_date,
         score,
         row_number() over (
-            partition by customer_id order by responded_at desc, response_id desc
+            partition by customer_id, score_date order by responded_at desc, response_id desc
         ) as recency_rank
 
     from windowed
@@ -65,6 +67,7 @@ per_customer as (
 
     select
         customer_id,
+        score_date,
         count(*) as responses,
         avg(case when survey_kind = 'csat' then score_pct end) as avg_csat_pct,
         avg(case when survey_kind in ('thumbs', 'emoji', 'rating') then score_pct end)
@@ -72,7 +75,7 @@ per_customer as (
         avg(case when survey_kind = 'csm_pulse' then score_pct end) as csm_pulse_pct
 
     from windowed
-    group by customer_id
+    group by customer_id, score_date
 
 ),
 
@@ -80,6 +83,7 @@ metrics as (
 
     select
         per_customer.customer_id,
+        per_customer.score_date,
         per_customer.responses,
         nps_ranked.score as latest_nps,
         per_customer.avg_csat_pct,
@@ -90,6 +94,7 @@ metrics as (
     left join nps_ranked
         on
             per_customer.customer_id = nps_ranked.customer_id
+            and per_customer.score_date = nps_ranked.score_date
             and nps_ranked.recency_rank = 1
 
 ),
@@ -101,13 +106,15 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-            dimension_scores.{{ metric }}_score,
+        dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.satisfaction_score
 
     from metrics
     inner join dimension_scores
-        on metrics.customer_id = dimension_scores.customer_id
+        on
+            metrics.customer_id = dimension_scores.customer_id
+            and metrics.score_date = dimension_scores.score_date
 
 )
 

@@ -1,6 +1,7 @@
 {#-
-    Support experience per customer over the support window, from tickets opened in it.
-    A customer with no ticket in the window has no row (no support data, not a perfect score).
+    Support experience per customer and score date, from tickets opened in the support window
+    ending on the day. A customer with no ticket in the window has no row (no support data, not
+    a perfect score). Point in time: a resolution or rating after the day is not yet known.
 -#}
 {%- set metrics = [
     'tickets_per_10_seats', 'urgent_high_pct', 'avg_resolution_days', 'reopen_pct', 'avg_ticket_csat'
@@ -19,9 +20,9 @@ lifecycle as (
 
 ),
 
-as_of as (
+score_dates as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_score_dates') }}
 
 ),
 
@@ -29,19 +30,19 @@ windowed as (
 
     select
         tickets.customer_id,
+        score_dates.score_date,
         tickets.priority,
         tickets.reopen_count,
-        -- Only what was known on the as-of date: a later resolution or rating is not yet seen.
-        case when tickets.resolved_at <= as_of.as_of_date then tickets.resolved_at end as resolved_at,
-        case when tickets.resolved_at <= as_of.as_of_date then tickets.csat end as csat,
-        tickets.opened_at
+        tickets.opened_at,
+        case when cast(tickets.resolved_at as date) <= score_dates.score_date then tickets.resolved_at end as resolved_at,
+        case when cast(tickets.resolved_at as date) <= score_dates.score_date then tickets.csat end as csat
 
     from tickets
-    cross join as_of
-    where
-        tickets.opened_date <= as_of.as_of_date
-        and tickets.opened_date
-        > {{ dbt.dateadd('day', -var('support_window_days'), 'as_of.as_of_date') }}
+    inner join score_dates
+        on
+            tickets.opened_date <= score_dates.score_date
+            and tickets.opened_date
+            > {{ dbt.dateadd('day', -var('support_window_days'), 'score_dates.score_date') }}
 
 ),
 
@@ -49,6 +50,7 @@ per_customer as (
 
     select
         customer_id,
+        score_date,
         count(*) as tickets_opened,
         count(case when priority in ('high', 'urgent') then 1 end) as urgent_high_tickets,
         count(case when reopen_count > 0 then 1 end) as reopened_tickets,
@@ -59,7 +61,7 @@ per_customer as (
         avg(csat) as avg_ticket_csat
 
     from windowed
-    group by customer_id
+    group by customer_id, score_date
 
 ),
 
@@ -67,6 +69,7 @@ metrics as (
 
     select
         per_customer.customer_id,
+        per_customer.score_date,
         per_customer.tickets_opened,
         per_customer.urgent_high_tickets,
         per_customer.reopened_tickets,
@@ -81,7 +84,9 @@ metrics as (
 
     from per_customer
     left join lifecycle
-        on per_customer.customer_id = lifecycle.customer_id
+        on
+            per_customer.customer_id = lifecycle.customer_id
+            and per_customer.score_date = lifecycle.score_date
 
 ),
 
@@ -92,13 +97,15 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-            dimension_scores.{{ metric }}_score,
+        dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.support_score
 
     from metrics
     inner join dimension_scores
-        on metrics.customer_id = dimension_scores.customer_id
+        on
+            metrics.customer_id = dimension_scores.customer_id
+            and metrics.score_date = dimension_scores.score_date
 
 )
 

@@ -1,8 +1,10 @@
 {#-
-    Product usage and adoption per customer over the usage window. A customer with no usage in
-    the window or the one before has no row: stale or absent usage is missing, not zero.
+    Product usage and adoption per customer and score date over the usage window ending on the
+    day. A customer with no usage in that window or the one before has no row: stale or absent
+    usage is missing, not zero.
 -#}
 {%- set metrics = ['active_days', 'active_user_pct', 'feature_breadth_pct', 'events_trend_pct'] -%}
+{%- set window_days = var('usage_window_days') -%}
 with
 
 daily_facts as (
@@ -17,33 +19,41 @@ lifecycle as (
 
 ),
 
-as_of as (
+score_dates as (
 
-    select * from {{ ref('int_as_of_date') }}
+    select * from {{ ref('int_score_dates') }}
 
 ),
 
 windowed as (
 
     select
-        daily_facts.*,
-        daily_facts.activity_date > {{ dbt.dateadd('day', -var('usage_window_days'), 'as_of.as_of_date') }}
-            as is_current_window
+        score_dates.score_date,
+        daily_facts.customer_id,
+        daily_facts.activity_date,
+        daily_facts.user_id,
+        daily_facts.feature,
+        daily_facts.event_count,
+        daily_facts.activity_date > {{ dbt.dateadd('day', -window_days, 'score_dates.score_date') }}
+        as is_current_window
 
     from daily_facts
-    cross join as_of
-    where
-        daily_facts.activity_date <= as_of.as_of_date
-        and daily_facts.activity_date
-        > {{ dbt.dateadd('day', -2 * var('usage_window_days'), 'as_of.as_of_date') }}
+    inner join score_dates
+        on
+            daily_facts.activity_date <= score_dates.score_date
+            and daily_facts.activity_date > {{ dbt.dateadd('day', -2 * window_days, 'score_dates.score_date') }}
 
 ),
 
 features_in_use as (
 
-    select count(distinct feature) as features_available
+    select
+        score_date,
+        count(distinct feature) as features_available
+
     from windowed
     where is_current_window
+    group by score_date
 
 ),
 
@@ -51,6 +61,7 @@ per_customer as (
 
     select
         customer_id,
+        score_date,
         count(distinct case when is_current_window then activity_date end) as active_days,
         count(distinct case when is_current_window then user_id end) as active_users,
         count(distinct case when is_current_window then feature end) as features_used,
@@ -58,7 +69,7 @@ per_customer as (
         sum(case when not is_current_window then event_count else 0 end) as events_previous_window
 
     from windowed
-    group by customer_id
+    group by customer_id, score_date
 
 ),
 
@@ -66,6 +77,7 @@ metrics as (
 
     select
         per_customer.customer_id,
+        per_customer.score_date,
         per_customer.active_days,
         per_customer.active_users,
         lifecycle.seats_purchased,
@@ -82,9 +94,12 @@ metrics as (
         ) }} as events_trend_pct
 
     from per_customer
-    cross join features_in_use
+    left join features_in_use
+        on per_customer.score_date = features_in_use.score_date
     left join lifecycle
-        on per_customer.customer_id = lifecycle.customer_id
+        on
+            per_customer.customer_id = lifecycle.customer_id
+            and per_customer.score_date = lifecycle.score_date
 
 ),
 
@@ -93,25 +108,17 @@ metrics as (
 final as (
 
     select
-        metrics.customer_id,
-        metrics.active_days,
-        metrics.active_users,
-        metrics.seats_purchased,
-        metrics.features_used,
-        metrics.features_available,
-        metrics.events_current_window,
-        metrics.events_previous_window,
-        metrics.active_user_pct,
-        metrics.feature_breadth_pct,
-        metrics.events_trend_pct,
+        metrics.*,
         {% for metric in metrics -%}
-            dimension_scores.{{ metric }}_score,
+        dimension_scores.{{ metric }}_score,
         {% endfor -%}
         dimension_scores.usage_score
 
     from metrics
     inner join dimension_scores
-        on metrics.customer_id = dimension_scores.customer_id
+        on
+            metrics.customer_id = dimension_scores.customer_id
+            and metrics.score_date = dimension_scores.score_date
 
 )
 

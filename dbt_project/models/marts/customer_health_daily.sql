@@ -1,0 +1,206 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['customer_id', 'score_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{#-
+    One row per customer in scope per day: the score history. Each run adds (or replaces) the
+    days from `score_from_date` to `as_of_date`, computed point in time: the row for day D uses
+    only data whose event time is on or before D. Late-arriving rows (an event for D loaded
+    after D was scored) change D only when D is scored again (a backfill of that day).
+
+    Stable segments (hysteresis): a customer's segment changes only when the score is at least
+    `segment_hysteresis_points` (health_settings seed) inside another band; in between, the last
+    segment the score was clearly in holds. insufficient_data and churning apply at once.
+-#}
+{%- set dimensions = ['usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
+with
+
+scored as (
+
+    select * from {{ ref('int_health__scored') }}
+
+),
+
+settings as (
+
+    select cast(value as double) as hysteresis_points
+    from {{ ref('health_settings') }}
+    where setting = 'segment_hysteresis_points'
+
+),
+
+segment_thresholds as (
+
+    select * from {{ ref('segment_thresholds') }}
+
+),
+
+flagged as (
+
+    select
+        scored.*,
+        scored.score_segment = 'insufficient_data'
+        or scored.lifecycle_status = 'churning'
+        or (
+            (scored.band_min_score <= 0 or scored.health_score >= scored.band_min_score + settings.hysteresis_points)
+            and (
+                scored.band_max_score is null
+                or scored.health_score < scored.band_max_score - settings.hysteresis_points
+            )
+        ) as is_segment_decisive
+
+    from scored
+    cross join settings
+
+),
+
+anchors as (
+
+    -- Days on which the segment was decisive: this run's, and the last one before it.
+    select
+        customer_id,
+        score_date,
+        score_segment,
+        band_min_score,
+        band_max_score
+
+    from flagged
+    where is_segment_decisive
+
+    {% if is_incremental() %}
+        union all
+
+        select
+            history.customer_id,
+            history.score_date,
+            history.score_segment,
+            history.band_min_score,
+            history.band_max_score
+
+        from {{ this }} as history
+        inner join (
+            select
+                customer_id,
+                max(score_date) as score_date
+
+            from {{ this }}
+            where
+                is_segment_decisive
+                and score_date < (select min(score_date) from scored)
+            group by customer_id
+        ) as last_before
+            on
+                history.customer_id = last_before.customer_id
+                and history.score_date = last_before.score_date
+    {% endif %}
+
+),
+
+latest_anchor as (
+
+    select
+        flagged.customer_id,
+        flagged.score_date,
+        anchors.score_segment as anchor_segment,
+        anchors.band_min_score as anchor_min_score,
+        anchors.band_max_score as anchor_max_score,
+        row_number() over (
+            partition by flagged.customer_id, flagged.score_date
+            order by anchors.score_date desc
+        ) as anchor_rank
+
+    from flagged
+    inner join anchors
+        on
+            flagged.customer_id = anchors.customer_id
+            and anchors.score_date <= flagged.score_date
+
+),
+
+stabilised as (
+
+    select
+        flagged.*,
+        case
+            when flagged.is_segment_decisive then flagged.score_segment
+            when
+                latest_anchor.anchor_segment not in ('insufficient_data')
+                and flagged.health_score >= latest_anchor.anchor_min_score - settings.hysteresis_points
+                and (
+                    latest_anchor.anchor_max_score is null
+                    or flagged.health_score < latest_anchor.anchor_max_score + settings.hysteresis_points
+                )
+                then latest_anchor.anchor_segment
+            else flagged.score_segment
+        end as segment
+
+    from flagged
+    cross join settings
+    left join latest_anchor
+        on
+            flagged.customer_id = latest_anchor.customer_id
+            and flagged.score_date = latest_anchor.score_date
+            and latest_anchor.anchor_rank = 1
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        stabilised.customer_id,
+        stabilised.score_date,
+
+        ---------- attributes
+        stabilised.customer_name,
+        stabilised.plan,
+        stabilised.csm_owner,
+        stabilised.lifecycle_status,
+        stabilised.segment,
+        case
+            when stabilised.segment = 'insufficient_data' then 'grey'
+            when stabilised.segment = 'at_risk' then 'red'
+            else coalesce(colours.health_color, 'grey')
+        end as health_color,
+        stabilised.score_segment,
+        stabilised.is_segment_decisive,
+        stabilised.primary_driver,
+        stabilised.weight_set,
+
+        ---------- scores
+        case when stabilised.is_scored then stabilised.health_score end as health_score,
+        {% for dimension in dimensions -%}
+            stabilised.{{ dimension }}_score,
+        {% endfor -%}
+        stabilised.data_completeness_pct,
+        stabilised.dimensions_scored,
+        stabilised.band_min_score,
+        stabilised.band_max_score,
+
+        ---------- weights and contributions
+        {% for dimension in dimensions -%}
+            stabilised.{{ dimension }}_weight,
+            stabilised.{{ dimension }}_points,
+        {% endfor -%}
+
+        ---------- numerics
+        stabilised.mrr
+
+    from stabilised
+    left join (
+        select
+            segment,
+            max(health_color) as health_color
+
+        from segment_thresholds
+        group by segment
+    ) as colours
+        on stabilised.segment = colours.segment
+
+)
+
+select * from final
