@@ -1,6 +1,7 @@
 """Asset checks beside the assets they check: the Great Expectations suite on the health mart,
 and reconciliation of every ingestion (rows read = rows loaded + rows quarantined)."""
 
+import duckdb as duckdb_client
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -90,3 +91,31 @@ def build_reconciliation_check(source_name: str) -> AssetChecksDefinition:
 
 
 reconciliation_checks = [build_reconciliation_check(name) for name in SOURCES]
+
+
+@asset_check(
+    asset=AssetKey(["health_backtest"]),
+    name="overall_auc_above_floor",
+    description="Warns when the pooled AUC of the overall score falls under the "
+    "backtest_auc_floor setting (seeds/health_settings.csv).",
+)
+def backtest_auc_floor(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    with duckdb_connect_read_only() as con:
+        auc = con.execute(
+            "select metric_value from health_backtest"
+            " where analysis = 'auc' and subject = 'overall' and score_date is null"
+        ).fetchone()
+        floor = con.execute(
+            "select value from seeds.health_settings where setting = 'backtest_auc_floor'"
+        ).fetchone()
+    value = auc[0] if auc else None
+    threshold = floor[0] if floor else 0.5
+    return AssetCheckResult(
+        passed=value is not None and value >= threshold,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"overall_auc": value, "auc_floor": threshold},
+    )
+
+
+def duckdb_connect_read_only() -> duckdb_client.DuckDBPyConnection:
+    return duckdb_client.connect(str(warehouse_path()), read_only=True)

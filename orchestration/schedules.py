@@ -1,18 +1,18 @@
-"""The daily run: ingest new landing files and rebuild every model."""
+"""The daily run: ingest new landing files, score the day that just ended, refresh the marts."""
 
-from __future__ import annotations
+from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
 
-from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+from orchestration.partitions import daily_partitions
 
 daily_refresh_job = define_asset_job(
     name="daily_refresh",
     selection=AssetSelection.all(),
-    description="Load new landing files, rebuild the models, run every check.",
+    partitions_def=daily_partitions,
+    description="Load new landing files, score the partition's day, rebuild the current marts, "
+    "run every check. A backfill over a range of days scores them in one run.",
 )
 
-daily_refresh_schedule = ScheduleDefinition(
-    name="daily_refresh_schedule",
-    job=daily_refresh_job,
-    cron_schedule="0 6 * * *",
-    execution_timezone="UTC",
+# Runs at 06:00 UTC for the day that ended at midnight.
+daily_refresh_schedule = build_schedule_from_partitioned_job(
+    daily_refresh_job, name="daily_refresh_schedule", hour_of_day=6
 )

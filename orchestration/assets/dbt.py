@@ -1,27 +1,86 @@
-"""Every dbt model, seed and test as Dagster assets and checks, run by `dbt build`."""
+"""Every dbt model, seed and test as Dagster assets and checks, in three parts:
+
+- sources and facts (seeds, staging, customer-day facts): unpartitioned, built every run;
+- daily scores (the intermediate scoring chain and `customer_health_daily`): partitioned by
+  day; a run over a range of days scores them all in one `dbt build` (single-run backfills);
+- current marts (customer_health, segments, alerts, backtest): unpartitioned, read the history.
+"""
 
 import json
-import os
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.partitions import daily_partitions, score_date_range
 from orchestration.project import dbt_project
 from orchestration.translator import HealthDbtTranslator
 
+# dbt selections of the three parts; the daily part lies between the score dates and the history.
+DAILY_SELECT = "int_score_dates+,+customer_health_daily"
+CURRENT_SELECT = "customer_health_daily+"
+CURRENT_EXCLUDE = "customer_health_daily"
 
-def dbt_build_args(as_of_date: str | None = None) -> list[str]:
-    """`dbt build`, with the as-of date passed as a var when one is given."""
+
+def dbt_build_args(
+    first_score_date: date | str | None = None, last_score_date: date | str | None = None
+) -> list[str]:
+    """`dbt build`, scoring the days from first to last when given (one day when only last)."""
     args = ["build"]
-    if as_of_date:
-        args += ["--vars", json.dumps({"as_of_date": as_of_date})]
+    dbt_vars: dict[str, str] = {}
+    if last_score_date:
+        dbt_vars["as_of_date"] = str(last_score_date)
+    if first_score_date:
+        dbt_vars["score_from_date"] = str(first_score_date)
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
     return args
+
+
+def _stream(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator[Any]:
+    yield from dbt.cli(args, context=context).stream()
 
 
 @dbt_assets(
     manifest=dbt_project().manifest_path,
     project=dbt_project(),
     dagster_dbt_translator=HealthDbtTranslator(),
+    exclude="int_score_dates+",
+    name="dbt_sources_and_facts",
+    backfill_policy=BackfillPolicy.single_run(),
 )
-def health_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(dbt_build_args(os.environ.get("CHS_AS_OF_DATE")), context=context).stream()
+def dbt_sources_and_facts(context: AssetExecutionContext, dbt: DbtCliResource):
+    yield from _stream(context, dbt, dbt_build_args())
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=HealthDbtTranslator(),
+    select=DAILY_SELECT,
+    name="dbt_daily_scores",
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+)
+def dbt_daily_scores(context: AssetExecutionContext, dbt: DbtCliResource):
+    first, last = score_date_range(context.partition_time_window)
+    context.log.info(f"scoring {first} to {last}")
+    yield from _stream(context, dbt, dbt_build_args(first, last))
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=HealthDbtTranslator(),
+    select=CURRENT_SELECT,
+    exclude=CURRENT_EXCLUDE,
+    name="dbt_current_marts",
+    backfill_policy=BackfillPolicy.single_run(),
+)
+def dbt_current_marts(context: AssetExecutionContext, dbt: DbtCliResource):
+    yield from _stream(context, dbt, dbt_build_args())
+
+
+health_dbt_assets = [dbt_sources_and_facts, dbt_daily_scores, dbt_current_marts]

@@ -1,0 +1,78 @@
+"""New alerts leave the warehouse: a CSV per day in the outbox, and a webhook when configured."""
+
+import json
+import os
+import urllib.request
+from pathlib import Path
+
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from orchestration.project import data_dir, warehouse_path
+
+WEBHOOK_ENV = "CHS_ALERT_WEBHOOK_URL"
+
+
+def outbox_dir() -> Path:
+    return Path(os.environ.get("CHS_OUTBOX_DIR", data_dir() / "outbox")).resolve()
+
+
+def write_new_alerts(database: Path, outbox: Path) -> tuple[Path | None, list[dict]]:
+    """Writes the alerts first seen on the latest scored day to outbox/alerts-<date>.csv.
+
+    The file is rewritten whole, so running twice for the same day gives the same file.
+    """
+    with duckdb.connect(str(database), read_only=True) as con:
+        latest = con.execute("select max(score_date) from customer_health_daily").fetchone()[0]
+        if latest is None:
+            return None, []
+        relation = con.sql(
+            "select alert_id, customer_id, alert_kind, reason, primary_driver, segment,"
+            " previous_segment, health_score, score_change_7d, mrr, first_seen_date"
+            f" from health_alerts where first_seen_date = date '{latest}'"
+            " order by mrr desc, customer_id, alert_kind"
+        )
+        columns = relation.columns
+        rows = [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
+        outbox.mkdir(parents=True, exist_ok=True)
+        target = outbox / f"alerts-{latest}.csv"
+        relation.write_csv(str(target) + ".tmp", header=True)
+    os.replace(str(target) + ".tmp", target)  # readers never see a half-written file
+    return target, rows
+
+
+def post_to_webhook(url: str, rows: list[dict]) -> int:
+    body = json.dumps({"alerts": rows}, default=str).encode()
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+@asset(
+    key=["alerts_outbox"],
+    deps=[AssetKey(["health_alerts"])],
+    group_name="delivery",
+    kinds={"csv"},
+    backfill_policy=BackfillPolicy.single_run(),
+    description="Alerts first seen on the latest scored day, written to "
+    "data/outbox/alerts-<date>.csv and posted to $CHS_ALERT_WEBHOOK_URL when set.",
+)
+def alerts_outbox(context: AssetExecutionContext) -> MaterializeResult:
+    target, rows = write_new_alerts(warehouse_path(), outbox_dir())
+    metadata: dict[str, object] = {"new_alerts": len(rows)}
+    if target is not None:
+        metadata["file"] = MetadataValue.path(str(target))
+    url = os.environ.get(WEBHOOK_ENV)
+    if url and rows:
+        metadata["webhook_status"] = post_to_webhook(url, rows)
+    context.log.info(f"{len(rows)} new alerts -> {target}")
+    return MaterializeResult(metadata=metadata)
