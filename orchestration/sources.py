@@ -1,4 +1,5 @@
-"""The landing contract: every source, its columns, their types, which are required, its key.
+"""The landing contract: every source, its columns, their types, which are required, its key,
+and the row checks ingestion applies beyond typing.
 
 One place for it: ingestion types and checks rows with it, and a test checks that the dbt
 sources YAML documents the same columns.
@@ -31,12 +32,33 @@ class Column:
     required: bool = False
 
 
+# What a broken check does to the row: keep it out of raw (quarantine) or load it and record a
+# flag in raw.load_flags. docs/ingestion.md gives the reason for each choice.
+QUARANTINE = "quarantine"
+FLAG = "flag"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule on a typed row. `violated` is SQL over the row's typed columns, written as
+    `{column}` placeholders, that is true when the row breaks the rule."""
+
+    column: str
+    reason_code: str
+    action: str
+    violated: str
+    message: str
+
+
 @dataclass(frozen=True)
 class Source:
     name: str
     key: str
     columns: tuple[Column, ...]
     description: str
+    checks: tuple[Check, ...] = ()
+    # (kind column, score column) when scores are checked against the survey scales seed.
+    scored_by: tuple[str, str] | None = None
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -49,6 +71,21 @@ class Source:
 
 def _c(name: str, kind: str = TEXT, required: bool = False) -> Column:
     return Column(name, kind, required)
+
+
+def _not_negative(column: str, action: str = QUARANTINE) -> Check:
+    reason = "negative_amount" if action == FLAG else "negative_value"
+    return Check(column, reason, action, f"{{{column}}} < 0", "is negative")
+
+
+def _not_before(column: str, start: str) -> Check:
+    return Check(
+        column,
+        "timestamps_out_of_order",
+        FLAG,
+        f"{{{column}}} < {{{start}}}",
+        f"is before {start}",
+    )
 
 
 SOURCES: dict[str, Source] = {
@@ -68,6 +105,7 @@ SOURCES: dict[str, Source] = {
                 _c("created_at", TIMESTAMP, required=True),
             ),
             "One record per customer account, from the CRM.",
+            checks=(_not_negative("seats_purchased"),),
         ),
         Source(
             "subscriptions",
@@ -86,6 +124,11 @@ SOURCES: dict[str, Source] = {
                 _c("cancellation_reason"),
             ),
             "One record per contract period of a customer, from billing.",
+            checks=(
+                _not_negative("mrr"),
+                _not_before("ends_at", "started_at"),
+                _not_before("cancelled_at", "started_at"),
+            ),
         ),
         Source(
             "product_usage",
@@ -99,6 +142,7 @@ SOURCES: dict[str, Source] = {
                 _c("quantity", NUMBER),
             ),
             "One record per product usage event.",
+            checks=(_not_negative("quantity"),),
         ),
         Source(
             "support_tickets",
@@ -116,6 +160,18 @@ SOURCES: dict[str, Source] = {
                 _c("channel"),
             ),
             "One record per support ticket, from the help desk.",
+            checks=(
+                _not_negative("reopen_count"),
+                Check(
+                    "csat",
+                    "score_out_of_range",
+                    QUARANTINE,
+                    "{csat} not between 1 and 5",
+                    "is outside the CSAT scale 1-5",
+                ),
+                _not_before("first_response_at", "opened_at"),
+                _not_before("resolved_at", "opened_at"),
+            ),
         ),
         Source(
             "surveys",
@@ -130,6 +186,7 @@ SOURCES: dict[str, Source] = {
                 _c("comment"),
             ),
             "One record per survey response (NPS, CSAT, thumbs, emoji, rating, CSM pulse).",
+            scored_by=("kind", "score"),
         ),
         Source(
             "invoices",
@@ -145,6 +202,8 @@ SOURCES: dict[str, Source] = {
                 _c("status"),
             ),
             "One record per invoice, from billing.",
+            # A negative invoice is a credit note: real, so it loads, with a flag.
+            checks=(_not_negative("amount", FLAG), _not_before("due_at", "issued_at")),
         ),
         Source(
             "engagement",
@@ -158,6 +217,7 @@ SOURCES: dict[str, Source] = {
                 _c("detail_length", INTEGER),
             ),
             "One record per engagement touchpoint (webinar, training, email, meeting, post...).",
+            checks=(_not_negative("detail_length"),),
         ),
     )
 }
