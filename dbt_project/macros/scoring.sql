@@ -15,12 +15,113 @@
     ) }}
 {%- endmacro %}
 
-{#- Exponential decay: a weight of 1 today, 0.5 after one half-life. -#}
+{#- Exponential decay: a weight of 1 today, 0.5 after one half-life; no half-life: no decay. -#}
 {% macro decay(age_days, half_life_days) -%}
-    power(0.5, cast({{ age_days }} as double) / nullif({{ half_life_days }}, 0))
+    coalesce(power(0.5, cast({{ age_days }} as double) / nullif({{ half_life_days }}, 0)), 1.0)
 {%- endmacro %}
 
 {#- Safe ratio: null when the divisor is zero or null (Spark's ANSI mode raises on 1/0). -#}
 {% macro ratio(numerator, denominator) -%}
     cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0)
+{%- endmacro %}
+
+{#- Weighted mean over the rows where the value is present; null when none is (an aggregate). -#}
+{% macro weighted_mean(value, weight) -%}
+    sum(case when {{ value }} is not null then {{ value }} * {{ weight }} end)
+    / nullif(sum(case when {{ value }} is not null then {{ weight }} end), 0)
+{%- endmacro %}
+
+{#-
+    Band scoring: the score of the band with the highest lower bound at or below the value. Emits
+    the select of a CTE over `values_cte` (customer_id, score_date, metric_name, metric_value)
+    and the `metric_bands` seed, one row per value with its `band_score` and `band_label`.
+-#}
+{% macro band_scores(values_cte, bands_relation) -%}
+    select
+        customer_id,
+        score_date,
+        metric_name,
+        band_score,
+        band_label
+
+    from (
+        select
+            {{ values_cte }}.customer_id,
+            {{ values_cte }}.score_date,
+            {{ values_cte }}.metric_name,
+            bands.band_score,
+            bands.band_label,
+            row_number() over (
+                partition by {{ values_cte }}.customer_id, {{ values_cte }}.score_date, {{ values_cte }}.metric_name
+                order by bands.lower_bound desc
+            ) as band_rank
+
+        from {{ values_cte }}
+        inner join {{ bands_relation }} as bands
+            on
+                {{ values_cte }}.metric_name = bands.metric_name
+                and {{ values_cte }}.metric_value >= bands.lower_bound
+    ) as ranked
+    where band_rank = 1
+{%- endmacro %}
+
+{#-
+    Mid-rank percentile, 0-100, of a value within its partition: the share of the others that
+    it beats, a tie counting half. Alone in its partition, or tied with all, it scores 50.
+    `higher_is_better` is a SQL boolean expression; when false the order is reversed.
+-#}
+{% macro midrank_percentile(value, partition_by, higher_is_better='true') -%}
+    case
+        when count(*) over (partition by {{ partition_by }}) <= 1 then 50.0
+        else 100.0 * (
+            case
+                when {{ higher_is_better }}
+                    then rank() over (partition by {{ partition_by }} order by {{ value }} asc)
+                else rank() over (partition by {{ partition_by }} order by {{ value }} desc)
+            end
+            - 1
+            + 0.5 * (count(*) over (partition by {{ partition_by }}, {{ value }}) - 1)
+        ) / (count(*) over (partition by {{ partition_by }}) - 1)
+    end
+{%- endmacro %}
+
+{#- Seconds from one timestamp to another (Spark and DuckDB disagree on datediff in hours). -#}
+{% macro seconds_between(start_at, end_at) -%}
+    {{ return(adapter.dispatch('seconds_between', 'customer_health')(start_at, end_at)) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(start_at, end_at) -%}
+    (unix_timestamp({{ end_at }}) - unix_timestamp({{ start_at }}))
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(start_at, end_at) -%}
+    (epoch({{ end_at }}) - epoch({{ start_at }}))
+{%- endmacro %}
+
+{#- The end of a score date as a timestamp: events at or after it are not yet known that day. -#}
+{% macro end_of_day(date_expression) -%}
+    cast({{ dbt.dateadd('day', 1, date_expression) }} as timestamp)
+{%- endmacro %}
+
+{#-
+    A one-row CTE body with the named settings of the `health_settings` seed as columns, to
+    cross join: every threshold lives in the seed, not in the SQL.
+-#}
+{% macro settings_row(names) -%}
+    select
+        {% for name in names -%}
+            max(case when setting = '{{ name }}' then value end) as {{ name }}
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from {{ ref('health_settings') }}
+{%- endmacro %}
+
+{#- A one-row CTE body with a dimension's windows from the `dimension_settings` seed. -#}
+{% macro dimension_settings_row(dimension) -%}
+    select
+        cast(max(window_days) as integer) as window_days,
+        cast(max(freshness_days) as integer) as freshness_days,
+        cast(max(half_life_days) as double) as half_life_days
+    from {{ ref('dimension_settings') }}
+    where dimension = '{{ dimension }}'
 {%- endmacro %}

@@ -57,6 +57,15 @@ final as (
         cast(current_day.health_color as {{ dbt.type_string() }}) as health_color,
         cast(current_day.primary_driver as {{ dbt.type_string() }}) as primary_driver,
         cast(current_day.weight_set as {{ dbt.type_string() }}) as weight_set,
+        cast(current_day.driver_detail as {{ dbt.type_string() }}) as driver_detail,
+        cast(current_day.is_onboarding as boolean) as is_onboarding,
+        cast(current_day.is_segment_forced as boolean) as is_segment_forced,
+        cast(current_day.segment_forced_reason as {{ dbt.type_string() }}) as segment_forced_reason,
+        cast(current_day.has_advocacy as boolean) as has_advocacy,
+        cast(current_day.expansion_status as {{ dbt.type_string() }}) as expansion_status,
+        cast(current_day.is_support_silence as boolean) as is_support_silence,
+        cast(current_day.has_override as boolean) as has_override,
+        cast(current_day.override_detail as {{ dbt.type_string() }}) as override_detail,
 
         ---------- scores
         cast(round(current_day.health_score, 1) as double) as health_score,
@@ -68,10 +77,13 @@ final as (
         cast(case
             when current_day.health_score is not null
                 then rank() over (
-                    partition by case when current_day.health_score is null then 1 else 0 end
-                    order by current_day.health_score desc
-                )
+                        partition by case when current_day.health_score is null then 1 else 0 end
+                        order by current_day.health_score desc
+                    )
         end as integer) as health_rank,
+        cast(round(current_day.health_percentile, 1) as double) as health_percentile,
+        cast(current_day.plan_rank as integer) as plan_rank,
+        cast(round(current_day.plan_percentile, 1) as double) as plan_percentile,
 
         ---------- change and its explanation
         {% for days in [7, 30] -%}
@@ -82,7 +94,7 @@ final as (
                     case
                         when current_day.health_score is not null and days_ago_{{ days }}.health_score is not null
                             then coalesce(current_day.{{ dimension }}_points, 0)
-                            - coalesce(days_ago_{{ days }}.{{ dimension }}_points, 0)
+                                - coalesce(days_ago_{{ days }}.{{ dimension }}_points, 0)
                     end,
                     1
                 ) as double) as {{ dimension }}_change_{{ days }}d,

@@ -14,7 +14,8 @@
 
     Stable segments (hysteresis): a customer's segment changes only when the score is at least
     `segment_hysteresis_points` (health_settings seed) inside another band; in between, the last
-    segment the score was clearly in holds. insufficient_data and churning apply at once.
+    segment the score was clearly in holds. insufficient_data, churning and a segment forced by a
+    hard rule apply at once.
 -#}
 {%- set dimensions = ['usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
 with
@@ -45,6 +46,7 @@ flagged as (
         scored.*,
         scored.score_segment = 'insufficient_data'
         or scored.lifecycle_status = 'churning'
+        or scored.is_segment_forced
         or (
             (scored.band_min_score <= 0 or scored.health_score >= scored.band_min_score + settings.hysteresis_points)
             and (
@@ -168,8 +170,17 @@ final as (
         end as health_color,
         stabilised.score_segment,
         stabilised.is_segment_decisive,
+        stabilised.is_segment_forced,
+        stabilised.segment_forced_reason,
         stabilised.primary_driver,
+        stabilised.driver_detail,
         stabilised.weight_set,
+        stabilised.is_onboarding,
+        stabilised.has_advocacy,
+        stabilised.expansion_status,
+        stabilised.is_support_silence,
+        stabilised.has_override,
+        stabilised.override_detail,
 
         ---------- scores
         case when stabilised.is_scored then stabilised.health_score end as health_score,
@@ -178,6 +189,10 @@ final as (
         {% endfor -%}
         stabilised.data_completeness_pct,
         stabilised.dimensions_scored,
+        case when stabilised.is_scored then stabilised.health_rank end as health_rank,
+        case when stabilised.is_scored then stabilised.health_percentile end as health_percentile,
+        case when stabilised.is_scored then stabilised.plan_rank end as plan_rank,
+        case when stabilised.is_scored then stabilised.plan_percentile end as plan_percentile,
         stabilised.band_min_score,
         stabilised.band_max_score,
 

@@ -5,6 +5,8 @@
     customer no longer covered whose last subscription ended earlier has `churned` and is not
     scored; one whose first subscription starts later is `not_started`. Point in time: only
     subscriptions started by the day count, and a cancellation counts from its request day.
+    A customer in scope whose first subscription started fewer than `onboarding_days`
+    (health_settings seed) ago is onboarding (`is_onboarding`): scored with its own weight set.
 -#}
 with
 
@@ -23,6 +25,12 @@ subscriptions as (
 score_dates as (
 
     select * from {{ ref('int_score_dates') }}
+
+),
+
+settings as (
+
+    {{ settings_row(['onboarding_days']) }}
 
 ),
 
@@ -60,7 +68,8 @@ covering as (
 
 current_subscription as (
 
-    select * from covering where recency_rank = 1
+    select * from covering
+    where recency_rank = 1
 
 ),
 
@@ -105,6 +114,12 @@ final as (
         ---------- dates
         customers.created_date,
         history.first_started_date,
+        coalesce(
+            current_subscription.customer_id is not null
+            and {{ dbt.datediff('history.first_started_date', 'score_dates.score_date', 'day') }}
+            < settings.onboarding_days,
+            false
+        ) as is_onboarding,
         current_subscription.ends_date as current_term_ends_date,
         current_subscription.cancelled_date as cancellation_requested_date,
         case
@@ -113,6 +128,7 @@ final as (
 
     from customers
     cross join score_dates
+    cross join settings
     left join current_subscription
         on
             customers.customer_id = current_subscription.customer_id

@@ -1,9 +1,13 @@
 {#-
-    Financial health per customer and score date: invoices issued in the financial window
-    ending on the day, plus any invoice still unpaid then. Point in time: a payment after the
-    day is unpaid on it. A customer with no such invoice has no row.
+    Financial health per customer and score date: invoices issued in the financial window ending
+    on the day (`dimension_settings` seed), plus any invoice still unpaid then. Metrics: overdue
+    amount over MRR, most days past due (by band), failed payments and the share paid late.
+    Point in time: a payment after the day is unpaid on it. A failed invoice counts in
+    failed_payments, not in the overdue amount. A customer with no invoice issued in
+    the last `freshness_days` and nothing unpaid has no row (stale billing data is missing).
 -#}
-{%- set metrics = ['overdue_to_mrr_ratio', 'max_days_past_due', 'failed_payments', 'late_paid_pct'] -%}
+{%- set metrics = dimension_metrics()['financial'] -%}
+{%- set window_start = dbt.dateadd('day', '-financial_settings.window_days', 'score_dates.score_date') -%}
 with
 
 invoices as (
@@ -24,27 +28,35 @@ score_dates as (
 
 ),
 
+financial_settings as (
+
+    {{ dimension_settings_row('financial') }}
+
+),
+
 known as (
 
     select
         invoices.customer_id,
         score_dates.score_date,
+        financial_settings.window_days,
         invoices.invoice_id,
         invoices.amount,
         invoices.invoice_status,
         invoices.due_date,
         case when invoices.paid_date <= score_dates.score_date then invoices.paid_date end as paid_date,
+        invoices.issued_date > {{ window_start }} as is_in_window,
         invoices.issued_date
-        > {{ dbt.dateadd('day', -var('financial_window_days'), 'score_dates.score_date') }}
-        as is_in_window
+        > {{ dbt.dateadd('day', '-financial_settings.freshness_days', 'score_dates.score_date') }}
+            as is_fresh
 
     from invoices
+    cross join financial_settings
     inner join score_dates
         on
             invoices.issued_date <= score_dates.score_date
             and (
-                invoices.issued_date
-                > {{ dbt.dateadd('day', -var('financial_window_days'), 'score_dates.score_date') }}
+                invoices.issued_date > {{ window_start }}
                 or invoices.paid_date is null
                 or invoices.paid_date > score_dates.score_date
             )
@@ -56,9 +68,10 @@ flagged as (
 
     select
         *,
-        paid_date is null and due_date < score_date as is_overdue,
+        -- A failed payment counts as a failed payment, not as an overdue balance as well.
+        paid_date is null and due_date < score_date and coalesce(invoice_status, '') <> 'failed' as is_overdue,
         case
-            when paid_date is null and due_date < score_date
+            when paid_date is null and due_date < score_date and coalesce(invoice_status, '') <> 'failed'
                 then {{ dbt.datediff('due_date', 'score_date', 'day') }}
             when paid_date > due_date and is_in_window
                 then {{ dbt.datediff('due_date', 'paid_date', 'day') }}
@@ -66,7 +79,7 @@ flagged as (
         end as days_past_due
 
     from known
-    where is_in_window or (paid_date is null and due_date < score_date)
+    where is_in_window or (paid_date is null and due_date < score_date and coalesce(invoice_status, '') <> 'failed')
 
 ),
 
@@ -75,6 +88,7 @@ per_customer as (
     select
         customer_id,
         score_date,
+        max(window_days) as window_days,
         count(*) as invoices_considered,
         sum(case when is_overdue then amount else 0 end) as overdue_amount,
         max(days_past_due) as max_days_past_due,
@@ -84,6 +98,7 @@ per_customer as (
 
     from flagged
     group by customer_id, score_date
+    having bool_or(is_fresh or paid_date is null)
 
 ),
 
@@ -92,6 +107,8 @@ metrics as (
     select
         per_customer.customer_id,
         per_customer.score_date,
+        lifecycle.plan,
+        per_customer.window_days,
         per_customer.invoices_considered,
         per_customer.overdue_amount,
         lifecycle.mrr,
@@ -119,9 +136,21 @@ final as (
     select
         metrics.*,
         {% for metric in metrics -%}
-        dimension_scores.{{ metric }}_score,
+            dimension_scores.{{ metric }}_score,
         {% endfor -%}
-        dimension_scores.financial_score
+        dimension_scores.financial_score_raw as financial_score,
+        'financial: '
+        || case
+            when metrics.overdue_amount > 0
+                then {{ whole_text('metrics.overdue_amount') }} || ' overdue ('
+                    || {{ as_text('round(metrics.overdue_to_mrr_ratio, 1)') }} || 'x MRR), '
+            else 'nothing overdue, '
+        end
+        || 'up to ' || {{ whole_text('metrics.max_days_past_due') }} || ' days past due, '
+        || {{ whole_text('metrics.failed_payments') }} || ' failed payments in the last '
+        || {{ whole_text('metrics.window_days') }} || ' days'
+        || coalesce(', ' || {{ whole_text('metrics.late_paid_pct') }} || '% of invoices paid late', '')
+            as financial_detail
 
     from metrics
     inner join dimension_scores

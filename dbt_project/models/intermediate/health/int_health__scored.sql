@@ -1,10 +1,21 @@
 {#-
     The health score of every customer in scope on every score date, before segment
-    stabilisation: sub-scores, the weights in force that day for the customer's plan (versioned
-    by `valid_from`; the `default` set for plans without their own), the overall score
-    re-normalised over the dimensions present, completeness, raw segment, driver and the points
-    each dimension contributes (they add up to the overall score).
+    stabilisation.
+    - Weights: the plan's set from `health_weights` in force that day (latest valid_from on or
+      before it); `default` for plans without their own; `onboarding` for onboarding customers.
+    - Overrides (`score_overrides` seed) in force that day (valid_from to valid_until, inclusive)
+      replace a dimension's sub-score, or the overall score; an expired one stops by itself.
+    - Missing is not zero: a dimension without (fresh) data is null and the weights re-normalise
+      over those present. Under `min_data_completeness_pct` of the weight present the customer
+      is insufficient_data and not scored.
+    - Segments by `segment_thresholds`; a band that `requires_advocacy` (promoter) needs a
+      promoter NPS answer in the satisfaction window, a testimonial or positive spontaneous
+      feedback. A cancellation requested (churning) or a `hard_rules` rule forces the segment.
+    - Explanation: primary_driver (the dimension costing the most points: weight share times
+      the gap to 100) with its sentence, each dimension's points (they add up to the score unless
+      an overall override is in force), rank and percentile overall and within the plan.
 -#}
+{%- set dimension_metric_lists = dimension_metrics() -%}
 {%- set dimensions = ['usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
 with
 
@@ -26,6 +37,24 @@ segment_thresholds as (
 
 ),
 
+score_overrides as (
+
+    select * from {{ ref('score_overrides') }}
+
+),
+
+hard_rules as (
+
+    select * from {{ ref('hard_rules') }}
+
+),
+
+settings as (
+
+    {{ settings_row(['min_data_completeness_pct']) }}
+
+),
+
 {% for dimension in dimensions -%}
     {{ dimension }}_scores as (
 
@@ -37,8 +66,18 @@ segment_thresholds as (
 
 in_scope as (
 
-    select * from lifecycle
+    select
+        *,
+        case when is_onboarding then 'onboarding' else plan end as weight_plan
+
+    from lifecycle
     where lifecycle_status in ('active', 'churning')
+
+),
+
+score_dates as (
+
+    select distinct score_date from in_scope
 
 ),
 
@@ -46,45 +85,25 @@ weight_versions as (
 
     -- The weights in force on each score date: the latest valid_from on or before it.
     select
-        in_scope_dates.score_date,
+        score_dates.score_date,
         health_weights.plan,
         health_weights.dimension,
         health_weights.weight,
         row_number() over (
-            partition by in_scope_dates.score_date, health_weights.plan, health_weights.dimension
+            partition by score_dates.score_date, health_weights.plan, health_weights.dimension
             order by health_weights.valid_from desc
         ) as version_rank
 
     from health_weights
-    inner join (select distinct score_date from in_scope) as in_scope_dates
-        on health_weights.valid_from <= in_scope_dates.score_date
+    inner join score_dates
+        on health_weights.valid_from <= score_dates.score_date
 
 ),
 
 weights_in_force as (
 
-    select * from weight_versions where version_rank = 1
-
-),
-
-dimension_scores as (
-
-    {% for dimension in dimensions -%}
-        select
-            in_scope.customer_id,
-            in_scope.score_date,
-            in_scope.plan,
-            '{{ dimension }}' as dimension,
-            {{ dimension }}_scores.{{ dimension }}_score as dimension_score
-        from in_scope
-        left join {{ dimension }}_scores
-            on
-                in_scope.customer_id = {{ dimension }}_scores.customer_id
-                and in_scope.score_date = {{ dimension }}_scores.score_date
-        {% if not loop.last %}
-            union all
-        {% endif -%}
-    {%- endfor %}
+    select * from weight_versions
+    where version_rank = 1
 
 ),
 
@@ -98,6 +117,86 @@ plans_with_weights as (
 
 ),
 
+overrides_ranked as (
+
+    select
+        in_scope.customer_id,
+        in_scope.score_date,
+        score_overrides.dimension,
+        score_overrides.override_score,
+        score_overrides.reason,
+        score_overrides.set_by,
+        score_overrides.valid_until,
+        row_number() over (
+            partition by in_scope.customer_id, in_scope.score_date, score_overrides.dimension
+            order by score_overrides.valid_from desc
+        ) as override_rank
+
+    from in_scope
+    inner join score_overrides
+        on
+            in_scope.customer_id = score_overrides.customer_id
+            and in_scope.score_date >= score_overrides.valid_from
+            and (score_overrides.valid_until is null or in_scope.score_date <= score_overrides.valid_until)
+
+),
+
+overrides_in_force as (
+
+    select * from overrides_ranked
+    where override_rank = 1
+
+),
+
+override_summary as (
+
+    select
+        customer_id,
+        score_date,
+        max(case when dimension = 'overall' then override_score end) as overall_override_score,
+        {{ dbt.listagg(
+            "dimension || ' = ' || " ~ whole_text('override_score') ~ " || ' until ' || "
+            ~ "coalesce(" ~ as_text('valid_until') ~ ", 'further notice') || ' by ' || coalesce(set_by, '?')"
+            ~ " || ': ' || coalesce(reason, '')",
+            "'; '",
+            "order by dimension"
+        ) }} as override_detail
+
+    from overrides_in_force
+    group by customer_id, score_date
+
+),
+
+dimension_scores as (
+
+    {% for dimension in dimensions -%}
+        select
+            in_scope.customer_id,
+            in_scope.score_date,
+            in_scope.weight_plan,
+            '{{ dimension }}' as dimension,
+            {{ dimension }}_scores.{{ dimension }}_score as computed_score,
+            overrides_in_force.override_score,
+            coalesce(overrides_in_force.override_score, {{ dimension }}_scores.{{ dimension }}_score)
+                as dimension_score,
+            {{ dimension }}_scores.{{ dimension }}_detail as dimension_detail
+        from in_scope
+        left join {{ dimension }}_scores
+            on
+                in_scope.customer_id = {{ dimension }}_scores.customer_id
+                and in_scope.score_date = {{ dimension }}_scores.score_date
+        left join overrides_in_force
+            on
+                in_scope.customer_id = overrides_in_force.customer_id
+                and in_scope.score_date = overrides_in_force.score_date
+                and overrides_in_force.dimension = '{{ dimension }}'
+        {% if not loop.last %}
+            union all
+        {% endif -%}
+    {%- endfor %}
+
+),
+
 weighted as (
 
     select
@@ -105,16 +204,19 @@ weighted as (
         dimension_scores.score_date,
         dimension_scores.dimension,
         dimension_scores.dimension_score,
+        dimension_scores.computed_score,
+        dimension_scores.override_score,
+        dimension_scores.dimension_detail,
         weights_in_force.plan as weight_set,
         weights_in_force.weight,
         sum(case when dimension_scores.dimension_score is not null then weights_in_force.weight end)
             over (partition by dimension_scores.customer_id, dimension_scores.score_date)
-        as weight_present
+            as weight_present
 
     from dimension_scores
     left join plans_with_weights
         on
-            dimension_scores.plan = plans_with_weights.plan
+            dimension_scores.weight_plan = plans_with_weights.plan
             and dimension_scores.score_date = plans_with_weights.score_date
     inner join weights_in_force
         on
@@ -149,11 +251,12 @@ combined as (
         customer_id,
         score_date,
         max(weight_set) as weight_set,
-        {{ weighted_mean('dimension_score', 'weight') }} as health_score,
+        {{ clamp(weighted_mean('dimension_score', 'weight')) }} as computed_health_score,
         100.0 * {{ ratio('sum(case when dimension_score is not null then weight else 0 end)', 'sum(weight)') }}
             as data_completeness_pct,
         count(dimension_score) as dimensions_scored,
         max(case when driver_rank = 1 and points_lost > 0 then dimension end) as primary_driver,
+        max(case when driver_rank = 1 and points_lost > 0 then dimension_detail end) as driver_detail,
         {% for dimension in dimensions -%}
             max(case when dimension = '{{ dimension }}' then dimension_score end) as {{ dimension }}_score,
             max(case when dimension = '{{ dimension }}' then weight end) as {{ dimension }}_weight,
@@ -165,6 +268,78 @@ combined as (
 
 ),
 
+scored as (
+
+    select
+        combined.*,
+        override_summary.overall_override_score,
+        override_summary.override_detail,
+        coalesce(override_summary.overall_override_score, combined.computed_health_score) as health_score,
+        coalesce(
+            override_summary.overall_override_score is not null
+            or (
+                combined.data_completeness_pct >= settings.min_data_completeness_pct
+                and combined.computed_health_score is not null
+            ),
+            false
+        ) as is_scored
+
+    from combined
+    cross join settings
+    left join override_summary
+        on
+            combined.customer_id = override_summary.customer_id
+            and combined.score_date = override_summary.score_date
+
+),
+
+metric_facts as (
+
+    -- Every scored metric of the dimensions, one row each, for the hard rules.
+    {% for dimension in dimensions -%}
+        {% for metric in dimension_metric_lists[dimension] -%}
+            select
+                customer_id,
+                score_date,
+                '{{ dimension }}' as dimension,
+                '{{ metric }}' as metric_name,
+                cast({{ metric }} as double) as metric_value
+            from {{ dimension }}_scores
+            where {{ metric }} is not null
+            {% if not (loop.last and dimension == dimensions[-1]) %}
+                union all
+            {% endif -%}
+        {%- endfor %}
+    {%- endfor %}
+
+),
+
+rules_hit as (
+
+    select
+        metric_facts.customer_id,
+        metric_facts.score_date,
+        hard_rules.rule_name,
+        hard_rules.forced_segment,
+        hard_rules.reason
+
+    from metric_facts
+    inner join hard_rules
+        on
+            metric_facts.dimension = hard_rules.dimension
+            and metric_facts.metric_name = hard_rules.metric_name
+    where
+        case hard_rules.operator
+            when '>=' then metric_facts.metric_value >= hard_rules.threshold
+            when '>' then metric_facts.metric_value > hard_rules.threshold
+            when '<=' then metric_facts.metric_value <= hard_rules.threshold
+            when '<' then metric_facts.metric_value < hard_rules.threshold
+            when '=' then metric_facts.metric_value = hard_rules.threshold
+            else false
+        end
+
+),
+
 threshold_versions as (
 
     select
@@ -173,49 +348,171 @@ threshold_versions as (
         segment_thresholds.min_score,
         segment_thresholds.health_color,
         segment_thresholds.segment_order,
+        coalesce(segment_thresholds.requires_advocacy, false) as requires_advocacy,
         dense_rank() over (
             partition by score_dates.score_date order by segment_thresholds.valid_from desc
         ) as version_rank
 
     from segment_thresholds
-    inner join (select distinct score_date from in_scope) as score_dates
+    inner join score_dates
         on segment_thresholds.valid_from <= score_dates.score_date
 
 ),
 
 thresholds_in_force as (
 
-    select
-        score_date,
-        segment,
-        min_score,
-        health_color,
-        segment_order,
-        lead(min_score) over (partition by score_date order by min_score) as next_min_score
-
-    from threshold_versions
+    select * from threshold_versions
     where version_rank = 1
+
+),
+
+forced as (
+
+    -- The worst segment any hard rule forces, and its reason.
+    select
+        rules_hit.customer_id,
+        rules_hit.score_date,
+        rules_hit.forced_segment,
+        rules_hit.reason as forced_reason,
+        thresholds_in_force.segment_order as forced_segment_order,
+        row_number() over (
+            partition by rules_hit.customer_id, rules_hit.score_date
+            order by thresholds_in_force.segment_order, rules_hit.rule_name
+        ) as severity_rank
+
+    from rules_hit
+    inner join thresholds_in_force
+        on
+            rules_hit.score_date = thresholds_in_force.score_date
+            and rules_hit.forced_segment = thresholds_in_force.segment
+
+),
+
+advocacy as (
+
+    select
+        in_scope.customer_id,
+        in_scope.score_date,
+        coalesce(satisfaction_scores.nps_category = 'promoter', false)
+        or coalesce(engagement_scores.has_advocacy, false) as has_advocacy
+
+    from in_scope
+    left join satisfaction_scores
+        on
+            in_scope.customer_id = satisfaction_scores.customer_id
+            and in_scope.score_date = satisfaction_scores.score_date
+    left join engagement_scores
+        on
+            in_scope.customer_id = engagement_scores.customer_id
+            and in_scope.score_date = engagement_scores.score_date
+
+),
+
+eligible_bands as (
+
+    -- The bands open to each customer (promoter needs advocacy) with the next band's floor.
+    select
+        advocacy.customer_id,
+        advocacy.score_date,
+        thresholds_in_force.segment,
+        thresholds_in_force.min_score,
+        thresholds_in_force.segment_order,
+        lead(thresholds_in_force.min_score) over (
+            partition by advocacy.customer_id, advocacy.score_date
+            order by thresholds_in_force.min_score
+        ) as next_min_score
+
+    from advocacy
+    inner join thresholds_in_force
+        on
+            advocacy.score_date = thresholds_in_force.score_date
+            and (advocacy.has_advocacy or not thresholds_in_force.requires_advocacy)
 
 ),
 
 banded as (
 
     select
-        combined.customer_id,
-        combined.score_date,
-        thresholds_in_force.segment,
-        thresholds_in_force.min_score,
-        thresholds_in_force.next_min_score,
+        eligible_bands.*,
         row_number() over (
-            partition by combined.customer_id, combined.score_date
-            order by thresholds_in_force.min_score desc
+            partition by eligible_bands.customer_id, eligible_bands.score_date
+            order by eligible_bands.min_score desc
         ) as band_rank
 
-    from combined
-    inner join thresholds_in_force
+    from eligible_bands
+    inner join scored
         on
-            combined.score_date = thresholds_in_force.score_date
-            and combined.health_score >= thresholds_in_force.min_score
+            eligible_bands.customer_id = scored.customer_id
+            and eligible_bands.score_date = scored.score_date
+            and eligible_bands.min_score <= scored.health_score
+
+),
+
+segmented as (
+
+    select
+        scored.customer_id,
+        scored.score_date,
+        case
+            when not scored.is_scored then 'insufficient_data'
+            -- A cancellation already requested is at risk whatever the other signals say.
+            when in_scope.lifecycle_status = 'churning' then 'at_risk'
+            when forced.forced_segment_order < banded.segment_order then forced.forced_segment
+            else banded.segment
+        end as score_segment,
+        case
+            when not scored.is_scored then false
+            when in_scope.lifecycle_status = 'churning' then true
+            else coalesce(forced.forced_segment_order <= banded.segment_order, false)
+        end as is_segment_forced,
+        case
+            when not scored.is_scored then null
+            when in_scope.lifecycle_status = 'churning' then 'Cancellation requested'
+            when forced.forced_segment_order <= banded.segment_order then forced.forced_reason
+        end as segment_forced_reason
+
+    from scored
+    inner join in_scope
+        on
+            scored.customer_id = in_scope.customer_id
+            and scored.score_date = in_scope.score_date
+    left join banded
+        on
+            scored.customer_id = banded.customer_id
+            and scored.score_date = banded.score_date
+            and banded.band_rank = 1
+    left join forced
+        on
+            scored.customer_id = forced.customer_id
+            and scored.score_date = forced.score_date
+            and forced.severity_rank = 1
+
+),
+
+ranked as (
+
+    select
+        customer_id,
+        score_date,
+        rank() over (partition by score_date order by health_score desc) as health_rank,
+        100.0 * percent_rank() over (partition by score_date order by health_score) as health_percentile,
+        rank() over (partition by score_date, plan order by health_score desc) as plan_rank,
+        100.0 * percent_rank() over (partition by score_date, plan order by health_score) as plan_percentile
+
+    from (
+        select
+            scored.customer_id,
+            scored.score_date,
+            scored.health_score,
+            in_scope.plan
+
+        from scored
+        inner join in_scope
+            on
+                scored.customer_id = in_scope.customer_id
+                and scored.score_date = in_scope.score_date
+        where scored.is_scored
+    ) as scored_only
 
 ),
 
@@ -223,61 +520,87 @@ final as (
 
     select
         ---------- ids
-        combined.customer_id,
-        combined.score_date,
+        scored.customer_id,
+        scored.score_date,
 
         ---------- attributes
         in_scope.customer_name,
         in_scope.plan,
         in_scope.csm_owner,
         in_scope.lifecycle_status,
-        combined.weight_set,
-        combined.primary_driver,
-        case
-            when combined.data_completeness_pct < {{ var('min_data_completeness_pct') }}
-                or combined.health_score is null
-                then 'insufficient_data'
-            -- A cancellation already requested is at risk whatever the other signals say.
-            when in_scope.lifecycle_status = 'churning' then 'at_risk'
-            else banded.segment
-        end as score_segment,
-        coalesce(
-            combined.data_completeness_pct >= {{ var('min_data_completeness_pct') }}
-            and combined.health_score is not null,
-            false
-        ) as is_scored,
+        in_scope.is_onboarding,
+        scored.weight_set,
+        scored.primary_driver,
+        scored.driver_detail,
+        segmented.score_segment,
+        segmented.is_segment_forced,
+        segmented.segment_forced_reason,
+        advocacy.has_advocacy,
+        relationship_scores.expansion_status,
+        coalesce(support_scores.is_support_silence, false) as is_support_silence,
+        scored.is_scored,
+        scored.override_detail is not null as has_override,
+        scored.override_detail,
 
         -- The band of score_segment, for segment stabilisation (hysteresis) in the history.
-        banded.min_score as band_min_score,
-        banded.next_min_score as band_max_score,
+        segment_band.min_score as band_min_score,
+        segment_band.next_min_score as band_max_score,
 
         ---------- scores
-        combined.health_score,
+        scored.health_score,
+        scored.computed_health_score,
         {% for dimension in dimensions -%}
-            combined.{{ dimension }}_score,
+            scored.{{ dimension }}_score,
         {% endfor -%}
-        combined.data_completeness_pct,
-        combined.dimensions_scored,
+        scored.data_completeness_pct,
+        scored.dimensions_scored,
+        ranked.health_rank,
+        ranked.health_percentile,
+        ranked.plan_rank,
+        ranked.plan_percentile,
 
         ---------- weights and contributions
         {% for dimension in dimensions -%}
-            combined.{{ dimension }}_weight,
-            combined.{{ dimension }}_points,
+            scored.{{ dimension }}_weight,
+            scored.{{ dimension }}_points,
+        {% endfor -%}
+
+        ---------- explanation per dimension
+        {% for dimension in dimensions -%}
+            {{ dimension }}_scores.{{ dimension }}_detail,
         {% endfor -%}
 
         ---------- numerics
         in_scope.mrr
 
-    from combined
+    from scored
     inner join in_scope
         on
-            combined.customer_id = in_scope.customer_id
-            and combined.score_date = in_scope.score_date
-    left join banded
+            scored.customer_id = in_scope.customer_id
+            and scored.score_date = in_scope.score_date
+    inner join segmented
         on
-            combined.customer_id = banded.customer_id
-            and combined.score_date = banded.score_date
-            and banded.band_rank = 1
+            scored.customer_id = segmented.customer_id
+            and scored.score_date = segmented.score_date
+    inner join advocacy
+        on
+            scored.customer_id = advocacy.customer_id
+            and scored.score_date = advocacy.score_date
+    left join eligible_bands as segment_band
+        on
+            scored.customer_id = segment_band.customer_id
+            and scored.score_date = segment_band.score_date
+            and segmented.score_segment = segment_band.segment
+    left join ranked
+        on
+            scored.customer_id = ranked.customer_id
+            and scored.score_date = ranked.score_date
+    {% for dimension in dimensions -%}
+        left join {{ dimension }}_scores
+            on
+                scored.customer_id = {{ dimension }}_scores.customer_id
+                and scored.score_date = {{ dimension }}_scores.score_date
+    {% endfor %}
 
 )
 

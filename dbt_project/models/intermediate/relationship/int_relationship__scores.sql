@@ -1,10 +1,15 @@
 {#-
-    Relationship per customer in scope (active or churning) on each score date: tenure,
-    renewals completed, days left in the current term, and MRR against the comparison period.
+    Relationship per customer in scope (active or churning) on each score date: tenure, renewals
+    completed, days left in the current term (risk rises as the end nears) and contraction (MRR
+    down against `window_days` earlier, `dimension_settings` seed).
+    Upsell rule: an expansion (MRR up, or a new plan at no lower MRR, against the comparison
+    day) adds `expansion_bonus_points` only when the engagement sub-score is at or above
+    `expansion_min_engagement_score` (health_settings seed): `expansion_status` is `backed`.
+    An expansion without that engagement is `not_backed` and neutral (no points either way).
 -#}
-{%- set metrics = ['tenure_days', 'renewals_completed', 'days_to_term_end', 'mrr_change_pct'] -%}
+{%- set metrics = dimension_metrics()['relationship'] -%}
 {%- set tenure_days = dbt.datediff('in_scope.created_date', 'in_scope.score_date', 'day') -%}
-{%- set comparison_date = dbt.dateadd('day', -var('mrr_comparison_days'), 'in_scope.score_date') -%}
+{%- set comparison_date = dbt.dateadd('day', '-relationship_settings.window_days', 'in_scope.score_date') -%}
 with
 
 subscriptions as (
@@ -19,6 +24,24 @@ lifecycle as (
 
 ),
 
+engagement_scores as (
+
+    select * from {{ ref('int_engagement__scores') }}
+
+),
+
+relationship_settings as (
+
+    {{ dimension_settings_row('relationship') }}
+
+),
+
+settings as (
+
+    {{ settings_row(['expansion_min_engagement_score', 'expansion_bonus_points']) }}
+
+),
+
 in_scope as (
 
     select * from lifecycle
@@ -26,19 +49,21 @@ in_scope as (
 
 ),
 
-earlier_mrr as (
+earlier_subscription as (
 
-    -- MRR of the subscription that covered the comparison day.
+    -- The subscription that covered the comparison day, as known on the score date.
     select
         subscriptions.customer_id,
         in_scope.score_date,
         subscriptions.mrr,
+        subscriptions.plan,
         row_number() over (
             partition by subscriptions.customer_id, in_scope.score_date
             order by subscriptions.started_date desc, subscriptions.subscription_id desc
         ) as recency_rank
 
     from subscriptions
+    cross join relationship_settings
     inner join in_scope
         on
             subscriptions.customer_id = in_scope.customer_id
@@ -69,20 +94,33 @@ metrics as (
     select
         in_scope.customer_id,
         in_scope.score_date,
+        in_scope.plan,
+        relationship_settings.window_days,
         in_scope.mrr,
-        earlier_mrr.mrr as comparison_mrr,
+        earlier_subscription.mrr as comparison_mrr,
+        earlier_subscription.plan as comparison_plan,
         {{ tenure_days }} as tenure_days,
         coalesce(renewals.renewals_completed, 0) as renewals_completed,
         {{ dbt.datediff('in_scope.score_date', 'in_scope.current_term_ends_date', 'day') }}
             as days_to_term_end,
-        100.0 * {{ ratio('in_scope.mrr - earlier_mrr.mrr', 'earlier_mrr.mrr') }} as mrr_change_pct
+        100.0 * {{ ratio('in_scope.mrr - earlier_subscription.mrr', 'earlier_subscription.mrr') }}
+            as mrr_change_pct,
+        greatest(
+            -100.0 * {{ ratio('in_scope.mrr - earlier_subscription.mrr', 'earlier_subscription.mrr') }}, 0
+        ) as contraction_pct,
+        coalesce(
+            in_scope.mrr > earlier_subscription.mrr
+            or (in_scope.plan <> earlier_subscription.plan and in_scope.mrr >= earlier_subscription.mrr),
+            false
+        ) as has_expansion
 
     from in_scope
-    left join earlier_mrr
+    cross join relationship_settings
+    left join earlier_subscription
         on
-            in_scope.customer_id = earlier_mrr.customer_id
-            and in_scope.score_date = earlier_mrr.score_date
-            and earlier_mrr.recency_rank = 1
+            in_scope.customer_id = earlier_subscription.customer_id
+            and in_scope.score_date = earlier_subscription.score_date
+            and earlier_subscription.recency_rank = 1
     left join renewals
         on
             in_scope.customer_id = renewals.customer_id
@@ -92,20 +130,65 @@ metrics as (
 
 {{ dimension_scores('relationship', metrics) }},
 
+upsell as (
+
+    select
+        metrics.customer_id,
+        metrics.score_date,
+        engagement_scores.engagement_score,
+        case
+            when not metrics.has_expansion then 'none'
+            when engagement_scores.engagement_score >= settings.expansion_min_engagement_score then 'backed'
+            else 'not_backed'
+        end as expansion_status,
+        settings.expansion_bonus_points
+
+    from metrics
+    cross join settings
+    left join engagement_scores
+        on
+            metrics.customer_id = engagement_scores.customer_id
+            and metrics.score_date = engagement_scores.score_date
+
+),
+
 final as (
 
     select
         metrics.*,
         {% for metric in metrics -%}
-        dimension_scores.{{ metric }}_score,
+            dimension_scores.{{ metric }}_score,
         {% endfor -%}
-        dimension_scores.relationship_score
+        upsell.expansion_status,
+        case when upsell.expansion_status = 'backed' then upsell.expansion_bonus_points else 0 end
+            as expansion_bonus_points,
+        dimension_scores.relationship_score_raw,
+        {{ clamp(
+            'dimension_scores.relationship_score_raw + case when upsell.expansion_status = \'backed\''
+            ~ ' then upsell.expansion_bonus_points else 0 end'
+        ) }} as relationship_score,
+        'relationship: '
+        || coalesce('term ends in ' || {{ whole_text('metrics.days_to_term_end') }} || ' days, ', 'no term end, ')
+        || {{ whole_text('metrics.renewals_completed') }} || ' renewals, '
+        || {{ whole_text('metrics.tenure_days') }} || ' days of tenure'
+        || case
+            when metrics.contraction_pct > 0
+                then ', MRR down ' || {{ whole_text('metrics.contraction_pct') }} || '% on '
+                    || {{ whole_text('metrics.window_days') }} || ' days ago'
+            when upsell.expansion_status = 'backed' then ', expansion backed by engagement'
+            when upsell.expansion_status = 'not_backed' then ', expansion not backed by engagement (neutral)'
+            else ''
+        end as relationship_detail
 
     from metrics
     inner join dimension_scores
         on
             metrics.customer_id = dimension_scores.customer_id
             and metrics.score_date = dimension_scores.score_date
+    inner join upsell
+        on
+            metrics.customer_id = upsell.customer_id
+            and metrics.score_date = upsell.score_date
 
 )
 
