@@ -94,16 +94,22 @@ ISO_FORMATS = (
     "%Y-%m-%d",
     "%Y-%m-%d %H:%M:%S.%f",
     "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S%z",
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%dT%H:%M:%S.%f%z",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d",
 )
 LOCAL_DATES = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-LOCAL_TIMES = (" %H:%M:%S", " %H:%M", "", " %H:%M:%S%z", " %H:%M%z", " %H:%M:%S %z")
+LOCAL_TIMES = (" %H:%M:%S", " %H:%M", "")
+# An offset after a local time (05/01/2024 14:30 +01:00). Applied by hand: DuckDB's strptime
+# with %z rolls an impossible date such as 31/02 over into March instead of rejecting it.
+LOCAL_OFFSET = r"([0-9]{2}:[0-9]{2}(:[0-9]{2})?)\s*(Z|[+-][0-9]{2}:?[0-9]{2})$"
+OFFSET_PARTS = r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?\s*([+-])([0-9]{2}):?([0-9]{2})$"
+
+# Stripped from numbers: a currency code or word before or after the digits, then currency
+# symbols and the spaces, no-break spaces and apostrophes that group thousands.
+CURRENCY_WORDS = r"^([A-Z]{3}|R\$|zł|kr|Kč)\s*|\s*([A-Z]{3}|zł|kr|Kč)$"
+GROUPING_CHARACTERS = "[\\s\u00a0\u202f'$€£¥₹]"
 
 BOOLEAN_TRUE = ("true", "t", "yes", "y", "1", "1.0", "sim", "s", "sí", "si", "tak", "ja", "oui")
 BOOLEAN_FALSE = ("false", "f", "no", "n", "0", "0.0", "não", "nao", "nie", "nein", "non")
@@ -232,8 +238,16 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.replace("\ufeff", "")).lower()
 
 
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
+
 def detect_format(path: Path) -> str:
     name = path.name.lower()
+    if name.endswith(SPREADSHEETS):
+        raise LandingFileError(
+            f"{path}: is a spreadsheet workbook, an unknown file format; expected CSV, Parquet "
+            f"or JSON lines ({', '.join(sorted(FORMATS))}): save the sheet as CSV"
+        )
     for suffix in sorted(FORMATS, key=len, reverse=True):
         if name.endswith(suffix):
             return FORMATS[suffix]
@@ -388,6 +402,12 @@ def _detect_encoding(path: Path, profile: _TextProfile) -> str:
     return "cp1252" if profile.cp1252_bytes else "latin-1"
 
 
+def _encoding_label(encoding: str) -> str:
+    """The name the ledger gives an encoding: utf-8, utf-8-bom, latin-1, cp1252, utf-16..."""
+    name = codecs.lookup(encoding).name
+    return {"utf-8-sig": "utf-8-bom", "iso8859-1": "latin-1"}.get(name, name)
+
+
 def _duckdb_encoding(encoding: str) -> str | None:
     """The `encoding` DuckDB's CSV reader takes for a codec, or None when it needs transcoding."""
     name = codecs.lookup(encoding).name
@@ -472,7 +492,8 @@ def _sniff_csv(
     if options.escape:
         escapes: tuple[str, ...] = (options.escape,)
     elif "\\" + quote in text:
-        escapes = (quote, "\\")
+        # Backslash escapes (MySQL dumps) first: on a tie the first candidate wins.
+        escapes = ("\\", quote)
     else:
         escapes = (quote,)
     skipped_lines = 0
@@ -549,25 +570,29 @@ def _unique_names(header: list[str]) -> list[str]:
 
 
 def _match_columns(
-    source: Source, path: Path, header: list[str], options: ReadOptions | None = None
-) -> tuple[dict[str, str], list[str]]:
-    """Map contract columns to the file's own header names; the rest are extra columns."""
+    source: Source,
+    path: Path,
+    header: list[str],
+    options: ReadOptions | None = None,
+    per_record: bool = False,
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Map contract columns to the file's own header names; the rest are extra columns. Two
+    names for one column reject the file, unless names are per record (JSON keys)."""
     options = options or ReadOptions()
     contract = {normalise_header(c.name): c.name for c in source.columns}
-    matched: dict[str, str] = {}
+    matched: dict[str, list[str]] = {}
     extra: list[str] = []
     for name in header:
-        normal = normalise_header(options.renamed(name))
-        column = contract.get(normal)
+        column = contract.get(normalise_header(options.renamed(name)))
         if column is None:
             extra.append(name)
-        elif column in matched:
+        elif column in matched and not per_record:
             raise LandingFileError(
-                f"{path}: columns {matched[column]!r} and {name!r} both mean {column!r}; "
+                f"{path}: columns {matched[column][0]!r} and {name!r} both mean {column!r}; "
                 "expected one column per contract column"
             )
         else:
-            matched[column] = name
+            matched.setdefault(column, []).append(name)
     missing = [c for c in source.required if c not in matched]
     if missing:
         raise LandingFileError(
@@ -594,8 +619,11 @@ class _Plan:
     dialect: _Dialect | None = None
     names: list[str] = field(default_factory=list)  # the file's columns, made unique
     types: dict[str, str] = field(default_factory=dict)  # native types (Parquet)
-    matched: dict[str, str] = field(default_factory=dict)
+    # Contract column -> the file's names for it (several only in JSON, where lines may spell
+    # a key differently: the first present in a line wins).
+    matched: dict[str, list[str]] = field(default_factory=dict)
     extra: list[str] = field(default_factory=list)
+    unnamed: set[str] = field(default_factory=set)  # names given to empty header fields
     decimal_separator: str = "."
     timestamp_formats: dict[str, str | None] = field(default_factory=dict)
 
@@ -725,7 +753,8 @@ def _source_sql(plan: _Plan, rejects: bool) -> str:
                 case when _valid then {natives} end as _j
             from (
                 select _row, trim(line) = '' as _blank,
-                    coalesce(json_valid(line) and json_type(line) = 'OBJECT', false) as _valid,
+                    case when json_valid(line) then json_type(line) = 'OBJECT' else false end
+                        as _valid,
                     line as _line
                 from {reader}
             )
@@ -745,7 +774,10 @@ def _clean(raw: str, options: ReadOptions) -> str:
 def _number_sql(text: str, decimal: str) -> str:
     """SQL that reads a number written with the file's decimal separator; null if it is not.
     Plain numbers take one cast; grouped thousands and currency signs take the slow path."""
-    stripped = f"regexp_replace({text}, '[\\s\u00a0\u202f''$€£¥₹]|R\\$', '', 'g')"
+    stripped = (
+        f"regexp_replace(regexp_replace({text}, {_literal(CURRENCY_WORDS)}, ''), "
+        f"{_literal(GROUPING_CHARACTERS)}, '', 'g')"
+    )
     if decimal == ",":
         # 1.234,56 / 1234,56 / 1 234,56 / R$ 12,00 ("." or a space groups thousands).
         fast = (
@@ -778,14 +810,20 @@ def _timestamp_candidates(options: ReadOptions) -> list[str]:
 
 
 def _strptime(text: str, fmt: str) -> str:
-    parsed = f"try_strptime({text}, {_literal(fmt)})"
-    return f"cast({parsed} as timestamp)" if "%z" in fmt else parsed
+    return f"try_strptime({text}, {_literal(fmt)})"
 
 
 def _timestamp_sql(text: str, fast_format: str | None, options: ReadOptions) -> str:
-    """SQL that reads a timestamp in any accepted form; offsets are converted to UTC."""
+    """SQL that reads a timestamp in any accepted form; offsets are converted to UTC. The
+    file's most common format goes first, so most values cost one strptime."""
     local = [f for f in _timestamp_candidates(options) if not f.startswith("%Y")]
     formats = ", ".join(_literal(f) for f in local)
+    naive = f"regexp_replace({text}, {_literal(LOCAL_OFFSET)}, '\\1')"
+    parts = f"regexp_extract({text}, {_literal(OFFSET_PARTS)}, ['t', 's', 'h', 'm'])"
+    offset_minutes = (
+        f"coalesce((case {parts}.s when '-' then -1 else 1 end)"
+        f" * (try_cast({parts}.h as integer) * 60 + try_cast({parts}.m as integer)), 0)"
+    )
     general = f"""case
         when regexp_full_match({text}, '[0-9]{{9,10}}')
             then cast(to_timestamp(cast({text} as bigint)) as timestamp)
@@ -795,7 +833,7 @@ def _timestamp_sql(text: str, fast_format: str | None, options: ReadOptions) -> 
             then epoch_ms(cast({text} as bigint))
         when regexp_matches({text}, '^[0-9]{{4}}[-/][0-9]{{1,2}}[-/][0-9]{{1,2}}([T ]|$)')
             then cast(try_cast(replace({text}, '/', '-') as timestamptz) as timestamp)
-        else cast(try_strptime(regexp_replace({text}, 'Z$', '+00:00'), [{formats}]) as timestamp)
+        else try_strptime({naive}, [{formats}]) - to_minutes({offset_minutes})
     end"""
     if fast_format:
         return f"coalesce({_strptime(text, fast_format)}, {general})"
@@ -984,11 +1022,13 @@ def _stage_sql(
     for column in source.columns:
         name = column.name
         if name in plan.matched:
-            i = index[plan.matched[name]]
+            positions = [index[n] for n in plan.matched[name]]
+            raw = _coalesce([f"c{i}" for i in positions])
+            native_value = _coalesce([f"n{i}" for i in positions])
             text_cols.append(
-                f"c{i} as r_{name}, n{i} as n_{name}, {_clean(f'c{i}', options)} as t_{name}"
+                f"{raw} as r_{name}, {native_value} as n_{name}, {_clean(raw, options)} as t_{name}"
             )
-            native = plan.types.get(plan.matched[name])
+            native = plan.types.get(plan.matched[name][0])
             parsed_cols.append(
                 f"{_parsed_sql(column.kind, name, native, plan, options)} as p_{name}"
             )
@@ -1035,6 +1075,10 @@ PROBLEM_TYPE = (
 )
 
 
+def _coalesce(expressions: list[str]) -> str:
+    return expressions[0] if len(expressions) == 1 else f"coalesce({', '.join(expressions)})"
+
+
 def _problem_list(rules: list[_Rule]) -> str:
     if not rules:
         return f"cast([] as {PROBLEM_TYPE}[])"
@@ -1051,6 +1095,11 @@ def _record_sql(plan: _Plan) -> str:
         return "_line"
     if not plan.names:
         return "cast(null as varchar)"
+    if plan.file_format == "parquet":
+        entries = ", ".join(
+            f"{{'k': {_literal(name)}, 'v': to_json(n{i})}}" for i, name in enumerate(plan.names)
+        )
+        return f"cast(to_json(map_from_entries([{entries}])) as varchar)"
     entries = ", ".join(
         f"{{'k': {_literal(name)}, 'v': c{i}}}" for i, name in enumerate(plan.names)
     )
@@ -1086,8 +1135,11 @@ def _plan(
     options: ReadOptions,
     profile: _TextProfile | None,
     workdir: Path,
+    plan: _Plan,
 ) -> _Plan:
+    """Fill `plan` for one file (it keeps what was found so far if the file is rejected)."""
     file_format = options.format or detect_format(path)
+    plan.file_format = file_format
     kind = _content_kind(_magic(path))
     if kind in ("zip", "ole"):
         raise LandingFileError(
@@ -1099,7 +1151,8 @@ def _plan(
     elif file_format == "parquet":
         raise LandingFileError(f"{path}: is not a Parquet file (no PAR1 header); expected Parquet")
     compression = "gzip" if kind == "gzip" else "none"
-    plan = _Plan(file_format, compression=compression, read_compression=compression)
+    plan.file_format = file_format
+    plan.compression = plan.read_compression = compression
     if file_format == "parquet":
         plan.read_path = path
         return _plan_parquet(con, source, path, plan, options)
@@ -1110,7 +1163,7 @@ def _plan(
         plan.encoding = "utf-8"
         raise _EmptyFile
     encoding = options.encoding or _detect_encoding(path, profile)
-    plan.encoding = codecs.lookup(encoding).name
+    plan.encoding = _encoding_label(encoding)
     duck = _duckdb_encoding(encoding)
     if duck is None:
         target = workdir / (path.name + ".utf8")
@@ -1128,9 +1181,15 @@ def _plan(
     if plan.file_format == "csv":
         plan.dialect = _sniff_csv(path, text, complete, source, options)
         plan.names = _unique_names(plan.dialect.header)
+        plan.unnamed = {
+            name
+            for name, raw in zip(plan.names, plan.dialect.header, strict=True)
+            if not raw.strip()
+        }
     else:
         plan.names = _json_keys(con, plan, path)
-    plan.matched, plan.extra = _match_columns(source, path, plan.names, options)
+    per_record = plan.file_format in ("jsonl", "json_array")
+    plan.matched, plan.extra = _match_columns(source, path, plan.names, options, per_record)
     _sample(con, source, plan, options)
     return plan
 
@@ -1169,8 +1228,8 @@ def _json_keys(con: duckdb.DuckDBPyConnection, plan: _Plan, path: Path) -> list[
         rows = con.execute(
             f"""
             select key from (
-                select _row, unnest(json_keys(_line)) as key,
-                    unnest(range(len(json_keys(_line)))) as position
+                select _row, unnest(json_keys(case when _valid then _line end)) as key,
+                    unnest(range(len(json_keys(case when _valid then _line end)))) as position
                 from ({_source_sql(probe, rejects=False)}) where _valid
             )
             group by key order by min(_row), min(position), key
@@ -1190,21 +1249,22 @@ def _sample(
         for c in source.columns
         if c.kind in (NUMBER, INTEGER)
         and c.name in plan.matched
-        and _native_kind(plan.types.get(plan.matched[c.name], "VARCHAR")) is None
+        and _native_kind(plan.types.get(plan.matched[c.name][0], "VARCHAR")) is None
     ]
     stamps = [
         c.name
         for c in source.columns
         if c.kind == TIMESTAMP
         and c.name in plan.matched
-        and _native_kind(plan.types.get(plan.matched[c.name], "VARCHAR")) != TIMESTAMP
+        and _native_kind(plan.types.get(plan.matched[c.name][0], "VARCHAR")) != TIMESTAMP
     ]
     plan.decimal_separator = options.decimal_separator or "."
     if not numeric and not stamps:
         return
     index = {name: i for i, name in enumerate(plan.names)}
     texts = ", ".join(
-        f"{_clean(f'c{index[plan.matched[c]]}', options)} as t_{c}" for c in numeric + stamps
+        f"{_clean(_coalesce([f'c{index[n]}' for n in plan.matched[c]]), options)} as t_{c}"
+        for c in numeric + stamps
     )
     candidates = _timestamp_candidates(options)
     measures = []
@@ -1405,9 +1465,9 @@ def load_file(
         return FileLoad(path, DUPLICATE, error=note, load_id=load_id)
 
     with _workdir() as workdir:
-        plan: _Plan | None = None
+        plan = _Plan(file_format="unknown")
         try:
-            plan = _plan(con, source, path, options, profile, workdir)
+            _plan(con, source, path, options, profile, workdir, plan)
             return _load_rows(con, source, path, relative, plan, options, scales, ledger)
         except _EmptyFile:
             status, error = EMPTY, f"{path}: empty file, no header and no rows"
@@ -1426,21 +1486,16 @@ def load_file(
         return FileLoad(path, status, error=error, load_id=load_id)
 
 
-def _plan_columns(plan: _Plan | None, path: Path) -> dict[str, object]:
-    if plan is None:
-        try:
-            file_format = detect_format(path)
-        except LandingFileError:
-            file_format = None
-        return {"file_format": file_format}
+def _plan_columns(plan: _Plan, path: Path) -> dict[str, object]:
     return {
-        "file_format": plan.file_format,
+        "file_format": None if plan.file_format == "unknown" else plan.file_format,
         "compression": plan.compression,
         "encoding": plan.encoding,
         "delimiter": plan.dialect.delimiter if plan.dialect else None,
         "decimal_separator": plan.decimal_separator,
         "read_options": json.dumps(plan.describe()),
-        "extra_columns": ", ".join(plan.extra) or None,
+        # Columns with an empty header (trailing separators) hold data only in _extra_columns.
+        "extra_columns": ", ".join(e for e in plan.extra if e not in plan.unnamed) or None,
     }
 
 

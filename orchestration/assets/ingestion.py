@@ -3,7 +3,6 @@
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
-    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -11,9 +10,23 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.loading import RAW_SCHEMA, load_source
+from orchestration.ingestion_config import load_config
+from orchestration.loading import RAW_SCHEMA, SourceLoad, load_source
 from orchestration.project import landing_dir
 from orchestration.sources import SOURCES
+
+
+def _files_table(report: SourceLoad) -> str:
+    lines = [
+        "| file | status | read | loaded | quarantined | flagged |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for f in report.files:
+        lines.append(
+            f"| {f.path.name} | {f.status} | {f.rows_read} | {f.rows_loaded} | "
+            f"{f.rows_quarantined} | {f.rows_flagged} |"
+        )
+    return "\n".join(lines)
 
 
 def build_ingestion_asset(source_name: str) -> AssetsDefinition:
@@ -23,32 +36,44 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
         key=[RAW_SCHEMA, source_name],
         group_name="ingestion",
         kinds={"duckdb"},
-        # Unpartitioned, but part of partition-range runs of the daily job: one run each.
-        backfill_policy=BackfillPolicy.single_run(),
         description=f"{source.description} Loaded from landing/{source_name}/ into "
-        f"{RAW_SCHEMA}.{source_name}; rows that cannot be typed go to raw.load_quarantine.",
+        f"{RAW_SCHEMA}.{source_name}; rows that cannot be typed or break a rule go to "
+        "raw.load_quarantine with the reason, and every file to raw.load_ledger.",
     )
     def _ingest(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
         folder = landing_dir()
         with duckdb.get_connection() as con:
-            report = load_source(con, source_name, folder)
+            report = load_source(con, source_name, folder, load_config())
             total_rows = con.execute(f"select count(*) from {RAW_SCHEMA}.{source_name}").fetchone()[
                 0
             ]
-        new_errors = [f.error for f in report.files if f.status == "rejected" and f.error]
-        old_errors = [f.error for f in report.files if f.status == "skipped" and f.error]
-        for message in old_errors:
-            context.log.warning(f"still rejected (unchanged since last run): {message}")
+        new_errors = report.errors
+        for f in report.files:
+            if f.status == "skipped" and f.error:
+                context.log.warning(f"still rejected (unchanged since last run): {f.error}")
+            elif f.status in ("duplicate", "empty"):
+                context.log.warning(f.error or f"{f.path}: {f.status}")
+            elif f.rows_quarantined:
+                context.log.warning(
+                    f"{f.path}: {f.rows_quarantined} of {f.rows_read} rows quarantined "
+                    f"({', '.join(f'{k}: {v}' for k, v in f.reasons.items())}); "
+                    "see raw.load_quarantine"
+                )
         metadata = {
             "landing_folder": MetadataValue.path(str(folder / source_name)),
             "files_seen": len(report.files),
             "files_loaded": sum(f.status == "loaded" for f in report.files),
             "files_skipped_unchanged": sum(f.status == "skipped" for f in report.files),
+            "files_duplicate": sum(f.status == "duplicate" for f in report.files),
             "rows_read": report.total("rows_read"),
             "rows_loaded": report.total("rows_loaded"),
             "rows_quarantined": report.total("rows_quarantined"),
+            "rows_flagged": report.total("rows_flagged"),
+            "quarantine_reasons": MetadataValue.json(report.reasons()),
             "raw_rows_total": total_rows,
         }
+        if any(f.status != "skipped" for f in report.files):
+            metadata["files"] = MetadataValue.md(_files_table(report))
         if new_errors:
             # The good files beside a bad one are loaded (each in its own transaction) first.
             raise Failure(
