@@ -30,7 +30,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -482,20 +482,23 @@ def _is_blank(fields: list[str]) -> bool:
     return not any(f.strip() for f in fields)
 
 
+def _escape_candidates(text: str, options: ReadOptions) -> tuple[str, ...]:
+    quote = options.quote or '"'
+    if options.escape:
+        return (options.escape,)
+    # Doubled quotes (RFC 4180) unless the text holds backslash-quote (database dumps): then
+    # both are tried on the sample by DuckDB itself (`_escape_by_trial`).
+    return (quote, "\\") if "\\" + quote in text else (quote,)
+
+
 def _sniff_csv(
-    path: Path, text: str, complete: bool, source: Source, options: ReadOptions
+    path: Path, text: str, complete: bool, source: Source, options: ReadOptions, escape: str
 ) -> _Dialect:
-    """Separator, quoting and header line of a CSV, chosen by how well the header matches the
-    contract: the separator under which the most header fields are contract columns wins."""
+    """Separator and header line of a CSV, chosen by how well the header matches the contract:
+    the separator under which the most header fields are contract columns wins."""
     quote = options.quote or '"'
     delimiters = (options.delimiter,) if options.delimiter else DELIMITERS
-    if options.escape:
-        escapes: tuple[str, ...] = (options.escape,)
-    elif "\\" + quote in text:
-        # Backslash escapes (MySQL dumps) first: on a tie the first candidate wins.
-        escapes = ("\\", quote)
-    else:
-        escapes = (quote,)
+    escapes = (escape,)
     skipped_lines = 0
     if options.skip_rows:
         lines = text.splitlines(keepends=True)
@@ -1179,7 +1182,15 @@ def _plan(
             _transcode(path, plan.compression, encoding, target)
             plan.read_path, plan.read_encoding, plan.read_compression = target, "utf-8", "none"
     if plan.file_format == "csv":
-        plan.dialect = _sniff_csv(path, text, complete, source, options)
+        dialects = [
+            _sniff_csv(path, text, complete, source, options, escape)
+            for escape in _escape_candidates(text, options)
+        ]
+        plan.dialect = (
+            dialects[0]
+            if len(dialects) == 1
+            else _escape_by_trial(con, plan, dialects, text, workdir)
+        )
         plan.names = _unique_names(plan.dialect.header)
         plan.unnamed = {
             name
@@ -1192,6 +1203,33 @@ def _plan(
     plan.matched, plan.extra = _match_columns(source, path, plan.names, options, per_record)
     _sample(con, source, plan, options)
     return plan
+
+
+def _escape_by_trial(
+    con: duckdb.DuckDBPyConnection, plan: _Plan, dialects: list[_Dialect], text: str, workdir: Path
+) -> _Dialect:
+    """The dialect under which DuckDB splits the most records of the sample; the first on a tie.
+    Only for samples that could be either RFC 4180 or backslash-escaped."""
+    sample = workdir / "escape_trial.csv"
+    sample.write_text(text, encoding="utf-8")
+    best, best_rows = dialects[0], -1
+    for dialect in dialects:
+        trial = replace(
+            plan,
+            read_path=sample,
+            read_encoding="utf-8",
+            read_compression="none",
+            dialect=dialect,
+            names=_unique_names(dialect.header),
+        )
+        try:
+            parsed = con.execute(f"select count(*) from {_csv_reader(trial, rejects=False)}")
+            count = parsed.fetchone()[0]
+        except _CONTENT_ERRORS:
+            count = -1
+        if count > best_rows:
+            best, best_rows = dialect, count
+    return best
 
 
 class _EmptyFile(Exception):
