@@ -19,6 +19,10 @@ CUSTOMERS ?= 2000
 DAYS ?= 365
 SEED ?= 42
 FORMAT ?= csv
+# The sample ends on this day; the score history covers its DAYS days.
+END_DATE ?= 2026-09-30
+HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(END_DATE)') - d.timedelta(days=$(DAYS) - 1))")
+export CHS_HISTORY_START_DATE ?= $(HISTORY_START)
 
 .PHONY: run test dev install sample pipeline lint sqllint pytest dbt-test clean
 
@@ -36,11 +40,12 @@ $(DAGSTER_HOME)/dagster.yaml:
 
 sample: install
 	$(BIN)/python -m orchestration.sample_data --customers $(CUSTOMERS) --days $(DAYS) \
-		--seed $(SEED) --format $(FORMAT) --out $(CHS_LANDING_DIR)
+		--seed $(SEED) --format $(FORMAT) --end-date $(END_DATE) --out $(CHS_LANDING_DIR)
 
 pipeline: install
 	$(BIN)/dbt parse --quiet
-	$(BIN)/dagster asset materialize --select '*' -m orchestration.definitions
+	$(BIN)/dagster asset materialize --select '*' -m orchestration.definitions \
+		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
 	$(BIN)/python -m orchestration.summary
 
 run: sample
@@ -67,9 +72,10 @@ dbt-test: export CHS_WAREHOUSE_PATH := $(CURDIR)/data/test/warehouse.duckdb
 dbt-test: export CHS_LANDING_DIR := $(CURDIR)/data/test/landing
 dbt-test: install
 	rm -rf $(CURDIR)/data/test
-	$(BIN)/python -m orchestration.sample_data --customers 300 --days 180 --seed 7 --out $(CHS_LANDING_DIR)
+	$(BIN)/python -m orchestration.sample_data --customers 300 --days 180 --seed 7 \
+		--end-date $(END_DATE) --out $(CHS_LANDING_DIR)
 	$(BIN)/python -m orchestration.ingest
-	$(BIN)/dbt build
+	$(BIN)/dbt build --vars '{"score_from_date": "2026-04-01", "as_of_date": "$(END_DATE)"}'
 
 test: lint sqllint pytest dbt-test
 

@@ -17,11 +17,35 @@ def main() -> int:
             "select segment, health_color, customers, total_mrr, avg_health_score"
             " from customer_segments order by segment_order, segment"
         ).fetchall()
+        history = con.execute(
+            "select count(*), min(score_date), max(score_date) from customer_health_daily"
+        ).fetchone()
+        alerts = con.execute("select count(*) from health_alerts").fetchone()[0]
+        auc_day, auc = con.execute(
+            "select score_date, metric_value from health_backtest where analysis = 'auc'"
+            " and subject = 'overall' and score_date is not null and metric_value is not null"
+            " order by score_date desc limit 1"
+        ).fetchone() or (None, None)
+        lift_row = con.execute(
+            "select metric_value from health_backtest where analysis = 'decile' and subject = '1'"
+        ).fetchone()
+        lift = lift_row[0] if lift_row else None
     print(f"\nCustomer health as of {as_of}")
     print(f"{'segment':<18}{'colour':<8}{'customers':>10}{'MRR':>14}{'avg score':>11}")
     for segment, colour, customers, mrr, score in rows:
         avg = "" if score is None else f"{score:.1f}"
         print(f"{segment:<18}{colour or '':<8}{customers:>10}{mrr:>14,.0f}{avg:>11}")
+    print(
+        f"\nScore history: {history[0]:,} customer-days from {history[1]} to {history[2]}; "
+        f"{alerts:,} alerts"
+    )
+    if auc is not None:
+        print(
+            f"Backtest: AUC of the overall score {auc:.3f} (latest backtest day {auc_day}); "
+            f"churn in the bottom decile {lift:.1f}x the average"
+            if lift is not None
+            else ""
+        )
     print(f"\nWarehouse: {path}")
     print(f"Open it:   duckdb -readonly {path} -c 'select * from customer_health limit 10'")
     return 0

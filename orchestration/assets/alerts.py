@@ -29,21 +29,24 @@ def write_new_alerts(database: Path, outbox: Path) -> tuple[Path | None, list[di
 
     The file is rewritten whole, so running twice for the same day gives the same file.
     """
+    query = (
+        "select alert_id, customer_id, alert_kind, reason, primary_driver, segment,"
+        " previous_segment, health_score, score_change_7d, mrr, first_seen_date"
+        " from health_alerts where first_seen_date = ?"
+        " order by mrr desc, customer_id, alert_kind"
+    )
     with duckdb.connect(str(database), read_only=True) as con:
-        latest = con.execute("select max(score_date) from customer_health_daily").fetchone()[0]
+        latest = con.execute("select max(score_date) from customer_health_daily").fetchall()[0][0]
         if latest is None:
             return None, []
-        relation = con.sql(
-            "select alert_id, customer_id, alert_kind, reason, primary_driver, segment,"
-            " previous_segment, health_score, score_change_7d, mrr, first_seen_date"
-            f" from health_alerts where first_seen_date = date '{latest}'"
-            " order by mrr desc, customer_id, alert_kind"
-        )
-        columns = relation.columns
-        rows = [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
+        cursor = con.execute(query, [latest])
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         outbox.mkdir(parents=True, exist_ok=True)
         target = outbox / f"alerts-{latest}.csv"
-        relation.write_csv(str(target) + ".tmp", header=True)
+        literal = str(target).replace("'", "''")
+        day_query = query.replace("?", f"date '{latest}'")
+        con.execute(f"copy ({day_query}) to '{literal}.tmp' (header)")
     os.replace(str(target) + ".tmp", target)  # readers never see a half-written file
     return target, rows
 

@@ -17,6 +17,12 @@ observations as (
 
 ),
 
+auc as (
+
+    select * from {{ ref('int_backtest__auc') }}
+
+),
+
 history as (
 
     select * from {{ ref('customer_health_daily') }}
@@ -26,28 +32,6 @@ history as (
 subscriptions as (
 
     select * from {{ ref('stg_billing__subscriptions') }}
-
-),
-
-pooled_observations as (
-
-    select
-        observations.*,
-        cast('all' as {{ dbt.type_string() }}) as pooled
-
-    from observations
-
-),
-
-auc_by_day as (
-
-    {{ auc_rank_sum('observations', ['score_date', 'subject']) }}
-
-),
-
-auc_pooled as (
-
-    {{ auc_rank_sum('pooled_observations', ['pooled', 'subject']) }}
 
 ),
 
@@ -147,19 +131,7 @@ unioned as (
         churned,
         auc as metric_value
 
-    from auc_by_day
-
-    union all
-
-    select
-        'auc' as analysis,
-        cast(null as date) as score_date,
-        subject,
-        observations,
-        churned,
-        auc as metric_value
-
-    from auc_pooled
+    from auc
 
     union all
 

@@ -1,0 +1,63 @@
+{#-
+    AUC of every subject (overall score and each sub-score) per backtest day, and pooled over
+    all backtest days (score_date null): the probability that a customer who stayed scored
+    higher than one who asked to cancel within the horizon (rank-sum form, ties count half).
+-#}
+with
+
+observations as (
+
+    select * from {{ ref('int_backtest__observations') }}
+
+),
+
+pooled_observations as (
+
+    select
+        customer_id,
+        subject,
+        score,
+        churned_within_horizon,
+        cast(null as date) as score_date
+
+    from observations
+
+),
+
+by_day as (
+
+    {{ auc_rank_sum('observations', ['score_date', 'subject']) }}
+
+),
+
+pooled as (
+
+    {{ auc_rank_sum('pooled_observations', ['score_date', 'subject']) }}
+
+),
+
+final as (
+
+    select
+        score_date,
+        subject,
+        observations,
+        churned,
+        round(auc, 4) as auc
+
+    from by_day
+
+    union all
+
+    select
+        score_date,
+        subject,
+        observations,
+        churned,
+        round(auc, 4) as auc
+
+    from pooled
+
+)
+
+select * from final

@@ -1,0 +1,143 @@
+"""The score history: point in time, backfill equals day by day, idempotent days, versioned
+weights. Each test works on its own copy of the dbt project and its own warehouse file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+
+from orchestration.loading import load_source
+from orchestration.sample_data import generate
+from orchestration.sources import SOURCES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+END = "2026-06-30"
+DAYS = ["2026-06-24", "2026-06-25", "2026-06-26"]
+HISTORY_MODELS = "int_score_dates+,+customer_health_daily"
+# Every column of a day's rows: nothing in them depends on when they were computed.
+DAY_ROWS = "select * from customer_health_daily where score_date = ? order by customer_id"
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("landing")
+    generate(folder, customers=150, days=120, seed=5, end_date=_date(END))
+    return folder
+
+
+def _date(text: str):
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+class Project:
+    """A copy of the dbt project with its own warehouse, loaded from a landing folder."""
+
+    def __init__(self, root: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.root = root
+        for name in ("dbt_project.yml", "profiles.yml"):
+            shutil.copy(REPO_ROOT / name, root / name)
+        for folder in ("dbt_project", "seeds"):
+            shutil.copytree(REPO_ROOT / folder, root / folder)
+        self.warehouse = root / "warehouse.duckdb"
+        monkeypatch.setenv("CHS_WAREHOUSE_PATH", str(self.warehouse))
+        self.ingest(landing)
+        self.dbt("seed")
+        # Staging views and the customer-day facts: everything the daily scoring reads.
+        self.dbt("run", "--exclude", "int_score_dates+")
+
+    def ingest(self, landing: Path) -> None:
+        with duckdb.connect(str(self.warehouse)) as con:
+            for source in SOURCES:
+                load_source(con, source, landing)
+
+    def dbt(self, *args: str) -> None:
+        result = dbtRunner().invoke(
+            [*args, "--project-dir", str(self.root), "--profiles-dir", str(self.root), "--quiet"]
+        )
+        assert result.success, result.exception
+
+    def score(self, first: str, last: str) -> None:
+        dbt_vars = json.dumps({"score_from_date": first, "as_of_date": last})
+        self.dbt("run", "--select", HISTORY_MODELS, "--vars", dbt_vars)
+
+    def rows(self, day: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(DAY_ROWS, [day]).fetchall()
+
+
+@pytest.fixture
+def project(tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    (tmp_path / "project").mkdir()
+    return Project(tmp_path / "project", landing, monkeypatch)
+
+
+def test_backfill_equals_day_by_day_runs(project: Project, tmp_path: Path, landing: Path) -> None:
+    project.score(DAYS[0], DAYS[-1])
+    backfilled = {day: project.rows(day) for day in DAYS}
+    assert all(backfilled.values())
+
+    other = tmp_path / "day_by_day"
+    other.mkdir()
+    mp = pytest.MonkeyPatch()
+    try:
+        day_by_day = Project(other, landing, mp)
+        for day in DAYS:
+            day_by_day.score(day, day)
+        assert {day: day_by_day.rows(day) for day in DAYS} == backfilled
+    finally:
+        mp.undo()
+
+
+def test_rerunning_a_day_changes_nothing(project: Project) -> None:
+    project.score(DAYS[0], DAYS[-1])
+    before = [project.rows(day) for day in DAYS]
+    project.score(DAYS[1], DAYS[1])
+    assert [project.rows(day) for day in DAYS] == before
+
+
+def test_events_after_a_day_change_nothing_for_that_day(project: Project, tmp_path: Path) -> None:
+    day = DAYS[0]
+    project.score(day, day)
+    before = project.rows(day)
+    late = tmp_path / "late"
+    (late / "product_usage").mkdir(parents=True)
+    customers = sorted({row[0] for row in before})[:20]
+    lines = ["event_id,customer_id,user_id,feature,occurred_at,quantity"]
+    lines += [f"LATE{i},{c},u1,reports,2026-06-27 10:00:00,1" for i, c in enumerate(customers)]
+    (late / "product_usage" / "late.csv").write_text("\n".join(lines) + "\n")
+    project.ingest(late)
+    project.dbt("run", "--select", "int_usage__daily_facts")
+    project.score(day, day)
+    assert project.rows(day) == before
+
+
+def test_weight_change_from_a_later_day_leaves_earlier_days_unchanged(project: Project) -> None:
+    project.score(DAYS[0], DAYS[-1])
+    before = {day: project.rows(day) for day in DAYS}
+    weights = project.root / "seeds" / "health_weights.csv"
+    rows = weights.read_text().splitlines()
+    header = rows[0].split(",")
+    plan_i, dim_i, weight_i, valid_i = (
+        header.index(c) for c in ("plan", "dimension", "weight", "valid_from")
+    )
+    new_rows = []
+    for line in rows[1:]:
+        fields = line.split(",")
+        # A new version from the last day: all weight on usage and support, half each.
+        fields[weight_i] = {"usage": "0.5", "support": "0.5"}.get(fields[dim_i], "0")
+        fields[valid_i] = DAYS[-1]
+        new_rows.append(",".join(fields))
+    assert plan_i >= 0
+    weights.write_text("\n".join([*rows, *new_rows]) + "\n")
+    project.dbt("seed", "--full-refresh")
+    project.score(DAYS[0], DAYS[-1])
+    for day in DAYS[:-1]:
+        assert project.rows(day) == before[day]
+    assert project.rows(DAYS[-1]) != before[DAYS[-1]]
