@@ -61,55 +61,173 @@ customer_plans as (
 
 ),
 
-windowed as (
+customer_days as (
 
     select
-        score_dates.score_date,
-        daily_facts.customer_id,
-        daily_facts.activity_date,
-        daily_facts.user_id,
-        daily_facts.feature,
-        daily_facts.event_count,
-        usage_settings.window_days,
-        daily_facts.activity_date
-        > {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
-            as is_current_window,
-        daily_facts.activity_date
-        > {{ dbt.dateadd('day', '-usage_settings.freshness_days', 'score_dates.score_date') }}
-            as is_fresh
+        customer_id,
+        activity_date,
+        sum(event_count) as event_count
 
     from daily_facts
+    group by customer_id, activity_date
+
+),
+
+feature_days as (
+
+    select
+        customer_id,
+        activity_date,
+        feature,
+        sum(event_count) as event_count
+
+    from daily_facts
+    group by customer_id, activity_date, feature
+
+),
+
+user_days as (
+
+    select distinct
+        customer_id,
+        user_id,
+        activity_date
+
+    from daily_facts
+
+),
+
+user_spans as (
+
+    -- A user counts as active on the score dates from an active day until the window ends or the
+    -- next active day starts: the spans of a user never overlap, so counting them is distinct.
+    select
+        user_days.customer_id,
+        user_days.user_id,
+        user_days.activity_date as span_start_date,
+        least(
+            coalesce(
+                lead(user_days.activity_date) over (
+                    partition by user_days.customer_id, user_days.user_id order by user_days.activity_date
+                ),
+                cast('9999-12-31' as date)
+            ),
+            cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'user_days.activity_date') }} as date)
+        ) as span_end_date
+
+    from user_days
+    cross join usage_settings
+
+),
+
+active_users as (
+
+    select
+        user_spans.customer_id,
+        score_dates.score_date,
+        count(*) as active_users
+
+    from user_spans
+    inner join score_dates
+        on
+            user_spans.span_start_date <= score_dates.score_date
+            and user_spans.span_end_date > score_dates.score_date
+    group by user_spans.customer_id, score_dates.score_date
+
+),
+
+day_totals as (
+
+    -- Days and events in the window and the one before; the customer is fresh with any activity
+    -- in the last freshness_days.
+    select
+        customer_days.customer_id,
+        score_dates.score_date,
+        max(usage_settings.window_days) as window_days,
+        max(customer_days.activity_date) as last_activity_date,
+        count(
+            case
+                when customer_days.activity_date
+                    > {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
+                    then 1
+            end
+        ) as active_days,
+        sum(
+            case
+                when customer_days.activity_date
+                    > {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
+                    then customer_days.event_count
+                else 0
+            end
+        ) as events_current_window,
+        sum(
+            case
+                when customer_days.activity_date
+                    <= {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
+                    and customer_days.activity_date
+                    > {{ dbt.dateadd('day', '-2 * usage_settings.window_days', 'score_dates.score_date') }}
+                    then customer_days.event_count
+                else 0
+            end
+        ) as events_previous_window,
+        bool_or(
+            customer_days.activity_date
+            > {{ dbt.dateadd('day', '-usage_settings.freshness_days', 'score_dates.score_date') }}
+        ) as is_fresh
+
+    from customer_days
     cross join usage_settings
     inner join score_dates
         on
-            daily_facts.activity_date <= score_dates.score_date
-            and daily_facts.activity_date > {{ dbt.dateadd(
+            customer_days.activity_date <= score_dates.score_date
+            and customer_days.activity_date > {{ dbt.dateadd(
                 'day',
                 '-greatest(2 * usage_settings.window_days, usage_settings.freshness_days)',
                 'score_dates.score_date'
             ) }}
+    group by customer_days.customer_id, score_dates.score_date
 
 ),
 
-classified as (
+feature_windows as (
 
     select
-        windowed.*,
-        customer_plans.plan,
-        customer_plans.seats_purchased,
-        customer_plans.feature_plan,
-        plan_features_seed.feature is not null as is_plan_feature,
-        coalesce(plan_features_seed.is_key_feature, false) as is_key_feature
+        feature_days.customer_id,
+        score_dates.score_date,
+        feature_days.feature,
+        sum(feature_days.event_count) as event_count
 
-    from windowed
+    from feature_days
+    cross join usage_settings
+    inner join score_dates
+        on
+            feature_days.activity_date <= score_dates.score_date
+            and feature_days.activity_date
+            > {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
+    group by feature_days.customer_id, score_dates.score_date, feature_days.feature
+
+),
+
+feature_totals as (
+
+    -- Only the plan's features count towards breadth; its key features towards depth.
+    select
+        feature_windows.customer_id,
+        feature_windows.score_date,
+        count(plan_features_seed.feature) as features_used,
+        sum(case when plan_features_seed.is_key_feature then feature_windows.event_count else 0 end)
+            as key_feature_events
+
+    from feature_windows
     inner join customer_plans
         on
-            windowed.customer_id = customer_plans.customer_id
-            and windowed.score_date = customer_plans.score_date
+            feature_windows.customer_id = customer_plans.customer_id
+            and feature_windows.score_date = customer_plans.score_date
     left join plan_features_seed
         on
             customer_plans.feature_plan = plan_features_seed.plan
-            and windowed.feature = plan_features_seed.feature
+            and feature_windows.feature = plan_features_seed.feature
+    group by feature_windows.customer_id, feature_windows.score_date
 
 ),
 
@@ -127,30 +245,34 @@ features_available as (
 per_customer as (
 
     select
-        customer_id,
-        score_date,
-        max(plan) as plan,
-        max(feature_plan) as feature_plan,
-        max(seats_purchased) as seats_purchased,
-        max(window_days) as window_days,
-        max(activity_date) as last_activity_date,
-        count(distinct case when is_current_window then activity_date end) as active_days,
-        count(distinct case when is_current_window then user_id end) as active_users,
-        count(distinct case when is_current_window and is_plan_feature then feature end) as features_used,
-        sum(case when is_current_window and is_key_feature then event_count else 0 end) as key_feature_events,
-        sum(case when is_current_window then event_count else 0 end) as events_current_window,
-        sum(
-            case
-                when not is_current_window
-                    and activity_date > {{ dbt.dateadd('day', '-2 * window_days', 'score_date') }}
-                    then event_count
-                else 0
-            end
-        ) as events_previous_window
+        day_totals.customer_id,
+        day_totals.score_date,
+        customer_plans.plan,
+        customer_plans.feature_plan,
+        customer_plans.seats_purchased,
+        day_totals.window_days,
+        day_totals.last_activity_date,
+        day_totals.active_days,
+        coalesce(active_users.active_users, 0) as active_users,
+        coalesce(feature_totals.features_used, 0) as features_used,
+        coalesce(feature_totals.key_feature_events, 0) as key_feature_events,
+        day_totals.events_current_window,
+        day_totals.events_previous_window
 
-    from classified
-    group by customer_id, score_date
-    having bool_or(is_fresh)
+    from day_totals
+    inner join customer_plans
+        on
+            day_totals.customer_id = customer_plans.customer_id
+            and day_totals.score_date = customer_plans.score_date
+    left join active_users
+        on
+            day_totals.customer_id = active_users.customer_id
+            and day_totals.score_date = active_users.score_date
+    left join feature_totals
+        on
+            day_totals.customer_id = feature_totals.customer_id
+            and day_totals.score_date = feature_totals.score_date
+    where day_totals.is_fresh
 
 ),
 
