@@ -198,3 +198,137 @@ def test_unknown_format_is_rejected_with_the_file_named(tmp_path: Path) -> None:
     con = connect(tmp_path)
     report = load_source(con, "customers", landing)
     assert "customers.xlsx" in report.errors[0] and "unknown file format" in report.errors[0]
+
+
+def test_a_rejected_file_is_retried_when_its_config_changes(tmp_path: Path) -> None:
+    from orchestration.ingestion_config import parse_config
+
+    landing = tmp_path / "landing"
+    folder = landing / "customers"
+    folder.mkdir(parents=True)
+    (folder / "legacy.txt").write_text("C1|Acme|starter|2024-01-02\n")
+    con = connect(tmp_path)
+    first = load_source(con, "customers", landing, parse_config({}))
+    assert [f.status for f in first.files] == ["rejected"]
+    again = load_source(con, "customers", landing, parse_config({}))
+    assert [f.status for f in again.files] == ["skipped"]
+    config = parse_config(
+        {
+            "sources": {
+                "customers": {
+                    "files": {
+                        "legacy*": {
+                            "header": False,
+                            "columns": ["customer_id", "customer_name", "plan", "created_at"],
+                        }
+                    }
+                }
+            }
+        }
+    )
+    fixed = load_source(con, "customers", landing, config)
+    assert [f.status for f in fixed.files] == ["loaded"]
+    assert con.execute("select customer_id, plan from raw.customers").fetchall() == [
+        ("C1", "starter")
+    ]
+
+
+def test_config_with_an_unknown_key_names_the_file_and_the_key(tmp_path: Path) -> None:
+    from orchestration.ingestion_config import ConfigError, load_config
+
+    path = tmp_path / "ingestion.toml"
+    path.write_text('[sources.invoices]\nseparator = ";"\n')
+    with pytest.raises(ConfigError, match=r"ingestion.toml \[sources.invoices\].*'separator'"):
+        load_config(path)
+    path.write_text('[sources.invoice]\ndelimiter = ";"\n')
+    with pytest.raises(ConfigError, match="unknown source"):
+        load_config(path)
+
+
+def test_a_file_glob_override_wins_over_the_source_options(tmp_path: Path) -> None:
+    from orchestration.ingestion_config import parse_config
+
+    config = parse_config(
+        {
+            "defaults": {"day_first": False},
+            "sources": {"invoices": {"delimiter": ";", "files": {"us_*": {"day_first": True}}}},
+        }
+    )
+    assert config.for_file("invoices", "us_2024.csv").day_first is True
+    assert config.for_file("invoices", "us_2024.csv").delimiter == ";"
+    assert config.for_file("invoices", "eu.csv").day_first is False
+    assert config.for_file("customers", "any.csv").day_first is False
+
+
+def test_an_unchanged_old_file_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import orchestration.loading as loading
+
+    landing = tmp_path / "landing"
+    path = write_csv(landing / "customers" / "customers.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)
+    old = path.stat().st_mtime - 3600
+    os.utime(path, (old, old))
+    con = connect(tmp_path)
+    load_source(con, "customers", landing)
+
+    def no_read(*args: object) -> str:
+        raise AssertionError("an unchanged file was hashed again")
+
+    monkeypatch.setattr(loading, "_hash_and_profile", no_read)
+    report = load_source(con, "customers", landing)
+    assert [f.status for f in report.files] == ["skipped"]
+
+
+def test_files_load_in_natural_name_order_so_later_deliveries_win(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    for n in (10, 9, 2):
+        write_csv(
+            landing / "customers" / f"delivery_{n}.csv",
+            CUSTOMERS_HEADER,
+            [("C1", f"Acme {n}", "starter", n, "2024-01-02")],
+        )
+    con = connect(tmp_path)
+    load_source(con, "customers", landing)
+    assert con.execute("select _source_file from raw.customers order by _load_id").fetchall() == [
+        ("customers/delivery_2.csv",),
+        ("customers/delivery_9.csv",),
+        ("customers/delivery_10.csv",),
+    ]
+
+
+def test_a_warehouse_from_before_the_new_ledger_columns_is_upgraded(tmp_path: Path) -> None:
+    con = connect(tmp_path)
+    con.execute("create schema raw")
+    con.execute(
+        """create table raw.load_ledger (load_id bigint primary key, source varchar not null,
+        file_path varchar not null, sha256 varchar not null, size_bytes bigint not null,
+        file_format varchar, rows_read bigint, rows_loaded bigint, rows_quarantined bigint,
+        extra_columns varchar, started_at timestamp not null, finished_at timestamp,
+        status varchar not null, error varchar)"""
+    )
+    landing = tmp_path / "landing"
+    write_csv(landing / "customers" / "customers.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)
+    load_source(con, "customers", landing)
+    assert con.execute("select encoding, rows_flagged from raw.load_ledger").fetchall() == [
+        ("utf-8", 0)
+    ]
+
+
+def test_rows_read_equals_loaded_plus_quarantined_in_the_ledger(tmp_path: Path) -> None:
+    from orchestration.loading import reconcile
+
+    landing = tmp_path / "landing"
+    write_csv(
+        landing / "customers" / "customers.csv",
+        CUSTOMERS_HEADER,
+        [*CUSTOMER_ROWS, ("C3", "", "", "x", "y")],
+    )
+    con = connect(tmp_path)
+    load_source(con, "customers", landing)
+    assert con.execute(
+        "select rows_read, rows_loaded, rows_quarantined from raw.load_ledger"
+    ).fetchall() == [(3, 2, 1)]
+    assert reconcile(con, "customers") == []
