@@ -183,23 +183,25 @@ final as (
         stabilised.override_detail,
 
         ---------- scores
-        case when stabilised.is_scored then stabilised.health_score end as health_score,
+        -- Rounded to 4 decimals: parallel float sums differ in the last bits from run to run,
+        -- and a backfill must reproduce day-by-day runs exactly.
+        case when stabilised.is_scored then round(stabilised.health_score, 4) end as health_score,
         {% for dimension in dimensions -%}
-            stabilised.{{ dimension }}_score,
+            round(stabilised.{{ dimension }}_score, 4) as {{ dimension }}_score,
         {% endfor -%}
-        stabilised.data_completeness_pct,
+        round(stabilised.data_completeness_pct, 4) as data_completeness_pct,
         stabilised.dimensions_scored,
         case when stabilised.is_scored then stabilised.health_rank end as health_rank,
-        case when stabilised.is_scored then stabilised.health_percentile end as health_percentile,
+        case when stabilised.is_scored then round(stabilised.health_percentile, 4) end as health_percentile,
         case when stabilised.is_scored then stabilised.plan_rank end as plan_rank,
-        case when stabilised.is_scored then stabilised.plan_percentile end as plan_percentile,
+        case when stabilised.is_scored then round(stabilised.plan_percentile, 4) end as plan_percentile,
         stabilised.band_min_score,
         stabilised.band_max_score,
 
         ---------- weights and contributions
         {% for dimension in dimensions -%}
             stabilised.{{ dimension }}_weight,
-            stabilised.{{ dimension }}_points,
+            round(stabilised.{{ dimension }}_points, 4) as {{ dimension }}_points,
         {% endfor -%}
 
         ---------- numerics
