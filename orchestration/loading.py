@@ -768,10 +768,21 @@ def _source_sql(plan: _Plan, rejects: bool) -> str:
 # --------------------------------------------------------------------------- typing in SQL
 
 
-def _clean(raw: str, options: ReadOptions) -> str:
-    """SQL: a raw text value trimmed, with empty strings and null markers as null."""
-    nulls = ", ".join(_literal(v) for v in ("", *options.null_values))
-    return f"case when trim({raw}) in ({nulls}) then null else trim({raw}) end"
+def _trimmed(raw: str) -> str:
+    """SQL: a raw text value without surrounding spaces. `trim` costs more than reading the
+    file, so it only runs on values that start or end with a space."""
+    return f"case when {raw} like ' %' or {raw} like '% ' then trim({raw}) else {raw} end"
+
+
+def _nulled(text: str, options: ReadOptions) -> str:
+    """SQL: a trimmed text value, with empty strings and null markers as null."""
+    markers = ("", *options.null_values)
+    longest = max(len(m.encode()) for m in markers)
+    nulls = ", ".join(_literal(v) for v in markers)
+    # The length test first: most values are longer than any marker and skip the list.
+    return (
+        f"case when strlen({text}) <= {longest} and {text} in ({nulls}) then null else {text} end"
+    )
 
 
 def _number_sql(text: str, decimal: str) -> str:
@@ -1021,7 +1032,7 @@ def _stage_sql(
     """One SELECT over the whole file: typed columns, whether the row loads, and for rows that
     do not, the problems and the raw record."""
     index = {name: i for i, name in enumerate(plan.names)}
-    text_cols, parsed_cols, value_cols = [], [], []
+    text_cols, clean_cols, parsed_cols, value_cols = [], [], [], []
     for column in source.columns:
         name = column.name
         if name in plan.matched:
@@ -1029,8 +1040,9 @@ def _stage_sql(
             raw = _coalesce([f"c{i}" for i in positions])
             native_value = _coalesce([f"n{i}" for i in positions])
             text_cols.append(
-                f"{raw} as r_{name}, {native_value} as n_{name}, {_clean(raw, options)} as t_{name}"
+                f"{raw} as r_{name}, {native_value} as n_{name}, {_trimmed(raw)} as s_{name}"
             )
+            clean_cols.append(f"{_nulled(f's_{name}', options)} as t_{name}")
             native = plan.types.get(plan.matched[name][0])
             parsed_cols.append(
                 f"{_parsed_sql(column.kind, name, native, plan, options)} as p_{name}"
@@ -1056,7 +1068,8 @@ def _stage_sql(
     )
     return f"""
         with src as ({_source_sql(plan, rejects)}),
-        cleaned as (select *{"".join(", " + t for t in text_cols)} from src),
+        trimmed as (select *{"".join(", " + t for t in text_cols)} from src),
+        cleaned as (select *{"".join(", " + t for t in clean_cols)} from trimmed),
         parsed as (select *{"".join(", " + p for p in parsed_cols)} from cleaned),
         typed as (select *, {", ".join(value_cols)} from parsed),
         checked as (select *, _valid and not ({is_bad}) as _ok from typed)
@@ -1300,10 +1313,11 @@ def _sample(
     if not numeric and not stamps:
         return
     index = {name: i for i, name in enumerate(plan.names)}
-    texts = ", ".join(
-        f"{_clean(_coalesce([f'c{index[n]}' for n in plan.matched[c]]), options)} as t_{c}"
+    trimmed = ", ".join(
+        f"{_trimmed(_coalesce([f'c{index[n]}' for n in plan.matched[c]]))} as s_{c}"
         for c in numeric + stamps
     )
+    texts = ", ".join(f"{_nulled(f's_{c}', options)} as t_{c}" for c in numeric + stamps)
     candidates = _timestamp_candidates(options)
     measures = []
     for c in numeric:
@@ -1317,8 +1331,8 @@ def _sample(
     for c in stamps:
         measures.extend(f"count({_strptime(f't_{c}', f)})" for f in candidates)
     sql = (
-        f"select {', '.join(measures)} from (select {texts} from "
-        f"({_source_sql(plan, rejects=False)}) where _valid limit {SAMPLE_ROWS})"
+        f"select {', '.join(measures)} from (select {texts} from (select {trimmed} from "
+        f"({_source_sql(plan, rejects=False)}) where _valid limit {SAMPLE_ROWS}))"
     )
     try:
         counts = list(con.execute(sql).fetchone() or ())
@@ -1694,7 +1708,9 @@ def load_source(
     source = SOURCES[source_name]
     config = config if config is not None else load_config()
     scales = read_survey_scales(config.survey_scales) if source.scored_by else {}
+    # Offsets in values are converted to UTC; the progress bar would only litter the logs.
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
     ensure_raw_tables(con, source)
     report = SourceLoad(source_name)
     for path in landing_files(landing_dir, source_name):
