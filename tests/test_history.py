@@ -42,18 +42,28 @@ def _date(text: str):
 class Project:
     """A copy of the dbt project with its own warehouse, loaded from a landing folder."""
 
-    def __init__(self, root: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
+        self.warehouse = root / "warehouse.duckdb"
+
+    @classmethod
+    def build(cls, root: Path, landing: Path) -> Project:
+        root.mkdir(parents=True, exist_ok=True)
         for name in ("dbt_project.yml", "profiles.yml"):
             shutil.copy(REPO_ROOT / name, root / name)
         for folder in ("dbt_project", "seeds"):
             shutil.copytree(REPO_ROOT / folder, root / folder)
-        self.warehouse = root / "warehouse.duckdb"
-        monkeypatch.setenv("CHS_WAREHOUSE_PATH", str(self.warehouse))
-        self.ingest(landing)
-        self.dbt("seed")
+        project = cls(root)
+        project.ingest(landing)
+        project.dbt("seed")
         # Staging views and the customer-day facts: everything the daily scoring reads.
-        self.dbt("run", "--exclude", "int_score_dates+")
+        project.dbt("run", "--exclude", "int_score_dates+")
+        return project
+
+    def clone(self, root: Path) -> Project:
+        """A copy of this project and its warehouse: cheaper than loading and seeding again."""
+        shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("target", "logs"))
+        return Project(root)
 
     def ingest(self, landing: Path) -> None:
         with duckdb.connect(str(self.warehouse)) as con:
@@ -80,27 +90,24 @@ class Project:
             return con.execute(DAY_ROWS, [day]).fetchall()
 
 
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory, landing: Path) -> Project:
+    return Project.build(tmp_path_factory.mktemp("base") / "project", landing)
+
+
 @pytest.fixture
-def project(tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    (tmp_path / "project").mkdir()
-    return Project(tmp_path / "project", landing, monkeypatch)
+def project(tmp_path: Path, base: Project) -> Project:
+    return base.clone(tmp_path / "project")
 
 
-def test_backfill_equals_day_by_day_runs(project: Project, tmp_path: Path, landing: Path) -> None:
+def test_backfill_equals_day_by_day_runs(project: Project, base: Project, tmp_path: Path) -> None:
     project.score(DAYS[0], DAYS[-1])
     backfilled = {day: project.rows(day) for day in DAYS}
     assert all(backfilled.values())
-
-    other = tmp_path / "day_by_day"
-    other.mkdir()
-    mp = pytest.MonkeyPatch()
-    try:
-        day_by_day = Project(other, landing, mp)
-        for day in DAYS:
-            day_by_day.score(day, day)
-        assert {day: day_by_day.rows(day) for day in DAYS} == backfilled
-    finally:
-        mp.undo()
+    day_by_day = base.clone(tmp_path / "day_by_day")
+    for day in DAYS:
+        day_by_day.score(day, day)
+    assert {day: day_by_day.rows(day) for day in DAYS} == backfilled
 
 
 def test_rerunning_a_day_changes_nothing(project: Project) -> None:
