@@ -29,7 +29,7 @@ import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -180,7 +180,6 @@ _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
 _HIGH_BYTES = bytes(range(128, 256))
-_ASCII_BYTES = bytes(range(128))
 # Bytes 0x80-0x9f that Windows-1252 maps to characters (curly quotes, euro, dashes...).
 _CP1252_ONLY = bytes(b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
 _NOT_CP1252_ONLY = bytes(b for b in range(256) if b not in _CP1252_ONLY)
@@ -498,7 +497,6 @@ def _sniff_csv(
     the separator under which the most header fields are contract columns wins."""
     quote = options.quote or '"'
     delimiters = (options.delimiter,) if options.delimiter else DELIMITERS
-    escapes = (escape,)
     skipped_lines = 0
     if options.skip_rows:
         lines = text.splitlines(keepends=True)
@@ -509,42 +507,41 @@ def _sniff_csv(
 
     best: tuple[tuple, _Dialect] | None = None
     for delimiter in delimiters:
-        for escape in escapes:
-            records = _records(text, delimiter, quote, escape)
-            if records and not complete:
-                records = records[:-1] or records
-            rows = [(n, f) for n, f in records if not _is_blank(f)]
-            if not rows:
-                continue
-            if options.header:
-                # The header is the record among the first few that names the most contract
-                # columns: lines above it (a report title, an export date) are skipped.
-                window = rows[: 1 if options.skip_rows is not None else 20]
-                scores = [sum(normalise_header(x) in known for x in f) for _, f in window]
-                index = scores.index(max(scores))
-                lines_before_data, header = window[index][0], list(window[index][1])
-                data = rows[index + 1 :]
-                matches = scores[index]
-            else:
-                header = list(options.columns or ())
-                data = rows
-                first = records.index(rows[0])
-                lines_before_data = records[first - 1][0] if first else 0
-                matches = 0
-            counts = Counter(len(f) for _, f in data)
-            modal = counts.most_common(1)[0][0] if counts else len(header)
-            consistent = counts[modal] / len(data) if data else 1.0
-            score = (matches, consistent, modal > 1)
-            dialect = _Dialect(delimiter, quote, escape, skipped_lines + lines_before_data, header)
-            _fit_header(dialect, modal, options)
-            if best is None or score > best[0]:
-                best = (score, dialect)
+        records = _records(text, delimiter, quote, escape)
+        if records and not complete:
+            records = records[:-1] or records
+        rows = [(n, f) for n, f in records if not _is_blank(f)]
+        if not rows:
+            continue
+        if options.header:
+            # The header is the record among the first few that names the most contract
+            # columns: lines above it (a report title, an export date) are skipped.
+            window = rows[: 1 if options.skip_rows is not None else 20]
+            scores = [sum(normalise_header(x) in known for x in f) for _, f in window]
+            index = scores.index(max(scores))
+            lines_before_data, header = window[index][0], list(window[index][1])
+            data = rows[index + 1 :]
+            matches = scores[index]
+        else:
+            header = list(options.columns or ())
+            data = rows
+            first = records.index(rows[0])
+            lines_before_data = records[first - 1][0] if first else 0
+            matches = 0
+        counts = Counter(len(f) for _, f in data)
+        modal = counts.most_common(1)[0][0] if counts else len(header)
+        consistent = counts[modal] / len(data) if data else 1.0
+        score = (matches, consistent, modal > 1)
+        dialect = _Dialect(delimiter, quote, escape, skipped_lines + lines_before_data, header)
+        _fit_header(dialect, modal)
+        if best is None or score > best[0]:
+            best = (score, dialect)
     if best is None:
         raise LandingFileError(f"{path}: no header line; the file is empty or blank")
     return best[1]
 
 
-def _fit_header(dialect: _Dialect, modal: int, options: ReadOptions) -> None:
+def _fit_header(dialect: _Dialect, modal: int) -> None:
     """Reconcile the header with the field count most records have: trailing separators give
     records one more (empty) field than the header, or a header one more empty name."""
     header = dialect.header
@@ -1525,7 +1522,7 @@ def load_file(
             status, error = EMPTY, f"{path}: empty file, no header and no rows"
         except LandingFileError as exc:
             status, error = REJECTED, str(exc)
-        except (duckdb.Error, OSError, UnicodeError, ValueError, csv.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 - one file must not stop the others
             # Unexpected: recorded and retried on the next run, and the asset fails.
             status, error = FAILED, f"{path}: could not be loaded: {type(exc).__name__}: {exc}"
         load_id = _next_load_id(con)
@@ -1650,7 +1647,9 @@ def _load_rows(
         )
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        # If the transaction is already gone, the original error says why.
+        with suppress(duckdb.Error):
+            con.execute("rollback")
         raise
     return result
 

@@ -18,7 +18,7 @@ from orchestration.ingestion_config import IngestionConfig
 from orchestration.loading import load_source
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LARGE_ROWS = 1_000_000
+LARGE_ROWS = 600_000
 HEADER = "event_id,customer_id,feature,occurred_at,quantity\n"
 
 # Loads the landing folder in a child process and says when it starts each file, so that the
@@ -111,10 +111,10 @@ def test_killing_the_loader_mid_file_leaves_raw_as_before_and_a_rerun_equals_a_c
     with duckdb.connect(str(clean)) as con:
         load_source(con, "product_usage", landing, IngestionConfig())
     expected = snapshot(clean)
-    assert len(expected["raw"]) == 8 + LARGE_ROWS - 10  # 10 rows of "n/a?" are quarantined
+    assert len(expected["raw"]) == 8 + LARGE_ROWS - 6  # 6 rows of "n/a?" are quarantined
 
     killed = 0
-    for attempt, delay in enumerate((0.3, 2.0)):
+    for attempt, delay in enumerate((0.2, 1.0)):
         warehouse = tmp_path / f"killed_{attempt}.duckdb"
         if not kill_during_large_file(warehouse, landing, delay):
             continue

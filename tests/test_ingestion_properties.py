@@ -209,7 +209,7 @@ def expected_reasons(row: Row) -> set[str]:
 
 
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
