@@ -533,7 +533,10 @@ def _sniff_csv(
         consistent = counts[modal] / len(data) if data else 1.0
         score = (matches, consistent, modal > 1)
         dialect = _Dialect(delimiter, quote, escape, skipped_lines + lines_before_data, header)
-        _fit_header(dialect, modal)
+        # Fields past the header's end are trailing separators only if they are all empty: a
+        # value there means a record split in the wrong place (an unquoted decimal comma).
+        overflow_empty = all(_is_blank(f[len(header) :]) for _, f in data)
+        _fit_header(dialect, modal, overflow_empty)
         if best is None or score > best[0]:
             best = (score, dialect)
     if best is None:
@@ -541,12 +544,13 @@ def _sniff_csv(
     return best[1]
 
 
-def _fit_header(dialect: _Dialect, modal: int) -> None:
+def _fit_header(dialect: _Dialect, modal: int, overflow_empty: bool) -> None:
     """Reconcile the header with the field count most records have: trailing separators give
     records one more (empty) field than the header, or a header one more empty name."""
     header = dialect.header
     if modal > len(header):
-        header.extend([""] * (modal - len(header)))
+        if overflow_empty:
+            header.extend([""] * (modal - len(header)))
     elif modal < len(header):
         if all(not name.strip() for name in header[modal:]):
             del header[modal:]

@@ -332,3 +332,22 @@ def test_rows_read_equals_loaded_plus_quarantined_in_the_ledger(tmp_path: Path) 
         "select rows_read, rows_loaded, rows_quarantined from raw.load_ledger"
     ).fetchall() == [(3, 2, 1)]
     assert reconcile(con, "customers") == []
+
+
+def test_unquoted_decimal_commas_in_a_comma_file_are_quarantined_not_misread(
+    tmp_path: Path,
+) -> None:
+    landing = tmp_path / "landing"
+    folder = landing / "invoices"
+    folder.mkdir(parents=True)
+    (folder / "invoices.csv").write_text(
+        "invoice_id,customer_id,issued_at,due_at,amount\n"
+        "I1,C1,2024-03-01,2024-03-15,12,50\n"
+        "I2,C1,2024-03-01,2024-03-15,99,90\n"
+    )
+    con = connect(tmp_path)
+    report = load_source(con, "invoices", landing)
+    assert (report.total("rows_loaded"), report.total("rows_quarantined")) == (0, 2)
+    assert con.execute("select distinct reason_code from raw.load_quarantine").fetchall() == [
+        ("malformed_record",)
+    ]
