@@ -48,7 +48,9 @@ satisfaction_settings as (
 
 settings as (
 
-    {{ settings_row(['detractor_recent_days', 'detractor_cap_score', 'nps_promoter_min_score', 'nps_detractor_max_score']) }}
+    {{ settings_row([
+        'detractor_recent_days', 'detractor_cap_score', 'nps_promoter_min_score', 'nps_detractor_max_score'
+    ]) }}
 
 ),
 
