@@ -92,7 +92,9 @@ per_customer as (
         count(*) as invoices_considered,
         sum(case when is_overdue then amount else 0 end) as overdue_amount,
         max(days_past_due) as max_days_past_due,
-        count(case when invoice_status = 'failed' and is_in_window then 1 end) as failed_payments,
+        -- A failure is known once the invoice is due (the status carries no date of its own).
+        count(case when invoice_status = 'failed' and is_in_window and due_date <= score_date then 1 end)
+            as failed_payments,
         count(case when is_in_window and paid_date is not null then 1 end) as invoices_paid,
         count(case when is_in_window and paid_date > due_date then 1 end) as invoices_paid_late
 
