@@ -33,6 +33,7 @@ def write_events(path: Path, rows: int, broken_every: int) -> None:
     """Usage events with the sample generator's shape; with `broken_every`, one row in that
     many has a date that is not one (a bare read_csv then reads the column as text)."""
     with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         con.execute(
             f"""
             copy (
@@ -64,6 +65,7 @@ def fresh(path: Path) -> Path:
 def bare(csv_path: Path, warehouse: Path) -> float:
     started = time.perf_counter()
     with duckdb.connect(str(fresh(warehouse))) as con:
+        con.execute("set enable_progress_bar = false")
         con.execute(f"create table product_usage as select * from read_csv('{csv_path}')")
     return time.perf_counter() - started
 
