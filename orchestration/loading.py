@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingestion_config import IngestionConfig, ReadOptions, load_config
+from orchestration.ingestion_config import ConfigError, IngestionConfig, ReadOptions, load_config
 from orchestration.sources import (
     BOOLEAN,
     DUCKDB_TYPES,
@@ -941,10 +941,19 @@ def read_survey_scales(path: Path | None) -> dict[str, tuple[float, float]]:
     if path is None or not path.exists():
         return {}
     with path.open(encoding="utf-8", newline="") as handle:
-        return {
-            row["survey_kind"].strip().lower(): (float(row["min_score"]), float(row["max_score"]))
-            for row in csv.DictReader(handle)
-        }
+        try:
+            return {
+                row["survey_kind"].strip().lower(): (
+                    float(row["min_score"]),
+                    float(row["max_score"]),
+                )
+                for row in csv.DictReader(handle)
+            }
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"{path}: survey scales need columns survey_kind, min_score, max_score with "
+                f"numbers: {exc!r}"
+            ) from exc
 
 
 def _rules(source: Source, plan: _Plan, scales: dict[str, tuple[float, float]]) -> list[_Rule]:
