@@ -40,6 +40,17 @@ segment_thresholds as (
 
 ),
 
+colours as (
+
+    select
+        segment,
+        max(health_color) as health_color
+
+    from segment_thresholds
+    group by segment
+
+),
+
 flagged as (
 
     select
@@ -119,7 +130,7 @@ latest_anchor as (
     inner join anchors
         on
             flagged.customer_id = anchors.customer_id
-            and anchors.score_date <= flagged.score_date
+            and flagged.score_date >= anchors.score_date
 
 ),
 
@@ -208,14 +219,7 @@ final as (
         stabilised.mrr
 
     from stabilised
-    left join (
-        select
-            segment,
-            max(health_color) as health_color
-
-        from segment_thresholds
-        group by segment
-    ) as colours
+    left join colours
         on stabilised.segment = colours.segment
 
 )

@@ -103,18 +103,25 @@ final as (
 
     select
         ---------- ids
-        md5(concat(episode_starts.customer_id, '|', episode_starts.alert_kind, '|',
-            cast(episode_starts.score_date as {{ dbt.type_string() }}))) as alert_id,
+        md5(concat(
+            episode_starts.customer_id, '|', episode_starts.alert_kind, '|',
+            cast(episode_starts.score_date as {{ dbt.type_string() }})
+        )) as alert_id,
         episode_starts.customer_id,
 
         ---------- attributes
         episode_starts.alert_kind,
         case episode_starts.alert_kind
-            when 'score_drop' then concat(
-                'score fell ', cast(cast(round(-episode_starts.score_change_7d, 0) as integer) as {{ dbt.type_string() }}),
-                ' points in 7 days (', cast(cast(round(episode_starts.health_score_7d_ago, 0) as integer) as {{ dbt.type_string() }}),
-                ' to ', cast(cast(round(episode_starts.health_score, 0) as integer) as {{ dbt.type_string() }}), ')'
-            )
+            when 'score_drop'
+                then concat(
+                        'score fell ',
+                        cast(cast(round(-episode_starts.score_change_7d, 0) as integer) as {{ dbt.type_string() }}),
+                        ' points in 7 days (',
+                        cast(cast(round(episode_starts.health_score_7d_ago, 0) as integer) as {{ dbt.type_string() }}),
+                        ' to ',
+                        cast(cast(round(episode_starts.health_score, 0) as integer) as {{ dbt.type_string() }}),
+                        ')'
+                    )
             else concat('moved from ', episode_starts.previous_segment, ' into at_risk')
         end as reason,
         episode_starts.primary_driver,

@@ -103,7 +103,7 @@ first_red as (
     inner join history
         on
             cancellations.customer_id = history.customer_id
-            and history.score_date < cancellations.cancelled_date
+            and cancellations.cancelled_date > history.score_date
             and history.score_date
             >= {{ dbt.dateadd('day', -var('churn_horizon_days'), 'cancellations.cancelled_date') }}
     group by cancellations.customer_id, cancellations.cancelled_date

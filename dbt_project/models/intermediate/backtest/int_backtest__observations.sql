@@ -4,6 +4,7 @@
     dimension) and score, labelled with whether the customer asked to cancel within the horizon
     after the day. Customers already churning on the day are left out: their outcome is known.
 -#}
+{%- set days_since_start = dbt.datediff('bounds.first_score_date', 'history.score_date', 'day') -%}
 {%- set subjects = ['health', 'usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
 with
 
@@ -48,7 +49,7 @@ eligible as (
     where
         history.lifecycle_status != 'churning'
         and {{ dbt.dateadd('day', var('churn_horizon_days'), 'history.score_date') }} <= bounds.last_score_date
-        and mod({{ dbt.datediff('bounds.first_score_date', 'history.score_date', 'day') }}, {{ var('backtest_step_days') }}) = 0
+        and mod({{ days_since_start }}, {{ var('backtest_step_days') }}) = 0
 
 ),
 
@@ -68,7 +69,7 @@ labelled as (
     left join cancellations
         on
             eligible.customer_id = cancellations.customer_id
-            and cancellations.cancelled_date > eligible.score_date
+            and eligible.score_date < cancellations.cancelled_date
             and cancellations.cancelled_date
             <= {{ dbt.dateadd('day', var('churn_horizon_days'), 'eligible.score_date') }}
     group by

@@ -33,8 +33,9 @@ day_numbers as (
 
 final as (
 
-    select cast({{ dbt.dateadd('day', 'day_numbers.generated_number - 1', 'bounds.first_score_date') }} as date)
-        as score_date
+    select
+        cast({{ dbt.dateadd('day', 'day_numbers.generated_number - 1', 'bounds.first_score_date') }} as date)
+            as score_date
 
     from bounds
     cross join day_numbers
