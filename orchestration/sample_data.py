@@ -18,8 +18,9 @@ How the data behaves (what the health score is meant to find, never how it score
 - nothing is recorded for a customer after it churned.
 
 Randomness is ``hash(seed, salt, keys)``, never ``random()``: it is the same whatever the
-thread count or row order, and every file is written with an ORDER BY on its unique key, so the
-same arguments give byte-identical files.
+thread count or row order, and every file is written with an ORDER BY that is a total order, so
+the same arguments give byte-identical files (with the same DuckDB version: ``hash()`` is not
+promised to be stable across DuckDB releases).
 
 This module holds no scoring logic and must never read the dbt project's SQL or weights: the
 sample has to stay an independent test of them.
@@ -31,6 +32,7 @@ import argparse
 import math
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from string import Template
@@ -59,6 +61,8 @@ DEFAULT_OUT = Path("data/landing")
 HISTORY_DAYS = 730
 # Weeks in the triangular kernel of the hidden-health walk: how long a shock keeps mattering.
 HEALTH_KERNEL_WEEKS = 16
+# Longest window: week numbers must fit in three digits of the generated ids.
+MAX_DAYS = 3650
 # DuckDB spills to a temporary directory above this, so 100k customers run on a small machine.
 MEMORY_LIMIT = "4GB"
 
@@ -84,7 +88,8 @@ def _macros(seed: int) -> str:
         -- One hash yields three 21-bit uniforms: usage events are the bulk, so hash less there.
         create macro hbits(salt, a, b) as hash({seed}::bigint, salt, a::bigint, b::bigint);
         create macro ubit(h, part) as
-            ((h >> (21 * part)) & 2097151::ubigint)::double / 2097152.0;
+            ((h >> (21 * part)::ubigint) & 2097151::ubigint)::double / 2097152.0;
+        create macro cid(n) as 'C' || lpad(n::varchar, $width, '0');
         create macro clamp(x, lo, hi) as least(greatest(x, lo), hi);
         create macro sigmoid(x) as 1 / (1 + exp(-x));
         create macro secs(x) as to_seconds(floor(x)::bigint);
@@ -379,7 +384,8 @@ create table churn as
 with renewals as (
     select
         p.cust_num,
-        p.ends_scheduled_at - secs(rnd('notice', p.cust_num, p.k) * 172800) as churned_at,
+        -- Up to two days before the term ends, never exactly on it (that is the next term).
+        p.ends_scheduled_at - secs(1 + rnd('notice', p.cust_num, p.k) * 172799) as churned_at,
         p.term_months / 12.0 * 0.85 as exposure_years,
         rnd('churn_renewal', p.cust_num, p.k) as u
     from periods as p
@@ -507,7 +513,6 @@ with live as (
             )
         end as h_eff,
         c.created_at,
-        c.customer_id,
         c.csm_owner is not null as has_csm,
         c.adoption_base,
         c.breadth_base
@@ -532,16 +537,19 @@ at_start as (
 ),
 
 at_end as (
-    select a.*, s.seats as seats_end, s.plan
+    select a.*, s.seats as seats_end
     from at_start as a
     asof left join subs as s
-        on a.cust_num = s.cust_num and a.week_start + interval 7 day - interval 1 second >= s.started_at
+        on a.cust_num = s.cust_num
+        and a.week_start + interval 7 day - interval 1 second >= s.started_at
 ),
 
 final as (
     select
         * exclude (seats_start, seats_end),
-        least(coalesce(seats_start, seats_end), seats_end) as seats
+        least(coalesce(seats_start, seats_end), seats_end) as seats,
+        date_diff('second', timestamp '1970-01-01', live_from) as live_from_s,
+        date_diff('second', timestamp '1970-01-01', live_to) as live_to_s
     from at_end
 )
 
@@ -590,8 +598,15 @@ order by subscription_id
 # quantity counts the actions in it. Weekdays are busy, weekends and the year-end quiet.
 _USAGE_OUT = """
 with days as (
+    -- Only numbers travel through the expansions: strings are built once per output row.
     select
-        a.*,
+        a.cust_num,
+        a.live_from_s,
+        a.live_to_s,
+        a.h_eff,
+        a.seats,
+        a.adoption_base,
+        a.breadth_base,
         (a.week_start + to_days(d.d::integer))::date as day
     from activity as a
     cross join range(7) as d (d)
@@ -621,8 +636,8 @@ counts as (
                 user_pool
                 * $usage_rate
                 * (case isodow(day) when 6 then 0.22 when 7 then 0.15 else 1.0 end)
-                * (case when (month(day) = 12 and day(day) >= 24) or (month(day) = 1 and day(day) = 1)
-                    then 0.5 else 1.0 end)
+                * (case when month(day) = 12 and day(day) >= 24 then 0.5
+                    when month(day) = 1 and day(day) = 1 then 0.5 else 1.0 end)
                 * exp(0.35 * h_eff + 0.35 * nrm('usage_day', cust_num, day_num))
                 + rnd('usage_round', cust_num, day_num)
             )
@@ -630,12 +645,19 @@ counts as (
     from in_month
 ),
 
+-- No "where n_events > 0": an empty range yields no rows, and a filter would make DuckDB
+-- compute n_events twice.
 events as (
     select
-        * exclude (n_events),
+        cust_num,
+        day_num,
+        yyyymmdd,
+        user_pool,
+        features_used,
+        live_from_s,
+        live_to_s,
         unnest(range(n_events)) as seq
     from counts
-    where n_events > 0
 ),
 
 hashed as (
@@ -646,61 +668,65 @@ hashed as (
     from events
 ),
 
+-- Times are epoch seconds until the end: integer arithmetic is much cheaper than intervals.
 shaped as (
     select
-        -- Ids built from integers: string padding costs more than the rest of an event.
-        'E' || (cust_num * 100000000000 + yyyymmdd * 1000 + seq)::varchar as event_id,
         cust_num,
+        yyyymmdd,
         seq,
-        customer_id,
         -- Skewed: a few power users account for most events, as in real products.
-        customer_id || '-U' || (1 + floor(user_pool * pow(ubit(ha, 0), 1.7)))::integer::varchar
-            as user_id,
-        [
-            'dashboards', 'reports', 'search', 'collaboration', 'exports', 'alerts',
-            'integrations', 'api', 'automation', 'settings'
-        ][1 + floor(features_used * pow(ubit(ha, 1), 1.5))::integer] as feature,
-        day::timestamp
-        + secs(
+        1 + floor(user_pool * ubit(ha, 0) * ubit(ha, 0))::integer as user_num,
+        1 + floor(features_used * ubit(ha, 1) * sqrt(ubit(ha, 1)))::integer as feature_num,
+        $w0_epoch + day_num * 86400
+        + floor(
             case
                 -- Users outside the main time zones work at any hour.
                 when ubit(hb, 0) < 0.2 then ubit(hb, 1) * 86400
                 else 28800 + (ubit(hb, 1) + ubit(hb, 2)) * 21600
             end
-        ) as occurred_at,
+        )::bigint as occurred_s,
         ubit(ha, 2) as u_quantity,
-        live_from,
-        live_to
+        live_from_s,
+        live_to_s
     from hashed
 ),
 
+-- Strings are built last, and customer_id comes from a join: at ~50 million rows, string
+-- formatting costs more than everything else in an event.
 final as (
     select
-        event_id,
-        customer_id,
-        user_id,
-        feature,
-        occurred_at,
-        cust_num,
-        seq,
-        (1 + floor(
-            -ln(1 - u_quantity)
-            * (case feature when 'api' then 25 when 'integrations' then 8 when 'automation'
-                then 6 when 'exports' then 2 else 4 end)
-        ))::integer as quantity
-    from shaped
-    where occurred_at > live_from and occurred_at < live_to
+        'E' || (s.cust_num * 100000000000 + s.yyyymmdd * 1000 + s.seq)::varchar as event_id,
+        c.customer_id,
+        concat(c.customer_id, '-U', s.user_num::varchar) as user_id,
+        [
+            'dashboards', 'reports', 'search', 'collaboration', 'exports', 'alerts',
+            'integrations', 'api', 'automation', 'settings'
+        ][s.feature_num] as feature,
+        make_timestamp(s.occurred_s * 1000000) as occurred_at,
+        (1 + floor(-ln(1 - s.u_quantity) * [4, 4, 4, 4, 2, 4, 8, 25, 6, 4][s.feature_num]))::integer
+            as quantity,
+        s.occurred_s,
+        s.cust_num,
+        s.seq
+    from shaped as s
+    inner join cust as c on s.cust_num = c.cust_num
+    where s.occurred_s > s.live_from_s and s.occurred_s < s.live_to_s
 )
 
--- Integer tie-breakers sort faster than event_id and give the same total order.
-select * exclude (cust_num, seq) from final
-order by occurred_at, cust_num, seq
+-- Integer keys sort faster than timestamps and strings and give the same total order.
+select * exclude (occurred_s, cust_num, seq) from final
+order by occurred_s, cust_num, seq
 """
 
 _TICKETS_OUT = """
 with counts as (
     select
-        *,
+        cust_num,
+        w,
+        week_start,
+        live_from,
+        live_to,
+        h_eff,
         least(
             9,
             floor(
@@ -774,9 +800,8 @@ resolved as (
 
 final as (
     select
-        'T' || lpad(cust_num::varchar, $width, '0') || '-' || lpad(w::varchar, 3, '0') || '-'
-        || j::varchar as ticket_id,
-        customer_id,
+        'T' || (cust_num::bigint * 10000 + tkey)::varchar as ticket_id,
+        cid(cust_num) as customer_id,
         opened_at,
         case when responded_at < timestamp '$end_excl' then responded_at end
             as first_response_at,
@@ -811,29 +836,40 @@ final as (
             when rnd('t_channel', cust_num, tkey) < 0.70 then 'chat'
             when rnd('t_channel', cust_num, tkey) < 0.88 then 'web'
             else 'phone'
-        end as channel
+        end as channel,
+        cust_num,
+        tkey
     from resolved
 )
 
-select * from final
-order by opened_at, ticket_id
+select * exclude (cust_num, tkey) from final
+order by opened_at, cust_num, tkey
 """
 
+# Score = centre + slope * health + noise, rounded and clamped to the kind's scale.
 _SURVEYS_OUT = """
-with kinds (kind, kind_num, base_rate, seat_power, lo, hi, centre, slope, noise, comment_rate) as (
+with kinds (
+    kind_num, kind, base_rate, seat_power, lo, hi, centre, slope, noise, comment_rate
+) as (
     values
-        ('nps', 1, 0.035, 0.15, 0, 10, 7.4, 1.6, 1.4, 0.35),
-        ('csat', 2, 0.05, 0.2, 1, 5, 4.0, 0.6, 0.8, 0.3),
-        ('thumbs', 3, 0.12, 0.3, 0, 1, 0.0, 0.0, 0.0, 0.1),
-        ('emoji', 4, 0.05, 0.3, 1, 5, 3.8, 0.7, 0.9, 0.15),
-        ('rating', 5, 0.04, 0.3, 1, 5, 3.9, 0.6, 0.9, 0.25),
-        ('csm_pulse', 6, 0.22, 0.0, 1, 5, 3.5, 0.9, 0.5, 0.7)
+        (1, 'nps', 0.035, 0.15, 0, 10, 7.4, 1.6, 1.4, 0.35),
+        (2, 'csat', 0.05, 0.2, 1, 5, 4.0, 0.6, 0.8, 0.3),
+        (3, 'thumbs', 0.12, 0.3, 0, 1, 0.0, 0.0, 0.0, 0.1),
+        (4, 'emoji', 0.05, 0.3, 1, 5, 3.8, 0.7, 0.9, 0.15),
+        (5, 'rating', 0.04, 0.3, 1, 5, 3.9, 0.6, 0.9, 0.25),
+        (6, 'csm_pulse', 0.22, 0.0, 1, 5, 3.5, 0.9, 0.5, 0.7)
 ),
 
 counts as (
     select
-        a.*,
-        k.*,
+        a.cust_num,
+        a.w,
+        a.week_start,
+        a.live_from,
+        a.live_to,
+        a.h_eff,
+        a.created_at,
+        k.kind_num,
         least(
             9,
             floor(
@@ -853,41 +889,46 @@ responses as (
     where n_responses > 0
 ),
 
+timed as (
+    select
+        r.*,
+        k.kind,
+        k.lo,
+        k.hi,
+        k.centre,
+        k.slope,
+        k.noise,
+        k.comment_rate,
+        (r.w * 10 + r.kind_num) * 10 + r.j as rkey,
+        r.week_start + secs(rnd('s_at', r.cust_num, (r.w * 10 + r.kind_num) * 10 + r.j) * 604800)
+            as responded_at
+    from responses as r
+    inner join kinds as k on r.kind_num = k.kind_num
+),
+
 scored as (
     select
         *,
-        (w * 10 + kind_num) * 10 + j as rkey,
-        week_start + secs(rnd('s_at', cust_num, (w * 10 + kind_num) * 10 + j) * 604800)
-            as responded_at,
         case
             when kind = 'thumbs'
-                then (
-                    rnd('s_thumb', cust_num, (w * 10 + kind_num) * 10 + j)
-                    < sigmoid(1.3 + 1.1 * h_eff)
-                )::integer
+                then (rnd('s_thumb', cust_num, rkey) < sigmoid(1.3 + 1.1 * h_eff))::integer
             else clamp(
-                round(
-                    centre + slope * h_eff
-                    + noise * nrm('s_score', cust_num, (w * 10 + kind_num) * 10 + j)
-                ),
-                lo,
-                hi
+                round(centre + slope * h_eff + noise * nrm('s_score', cust_num, rkey)), lo, hi
             )::integer
         end as score
-    from responses
+    from timed
+    where responded_at > live_from and responded_at < live_to
 ),
 
 final as (
     select
-        'R' || lpad(cust_num::varchar, $width, '0') || '-' || lpad(w::varchar, 3, '0') || '-'
-        || kind_num::varchar || '-' || j::varchar as response_id,
-        customer_id,
+        'R' || (cust_num::bigint * 100000 + rkey)::varchar as response_id,
+        cid(cust_num) as customer_id,
         responded_at,
         kind,
         score,
         case
-            when kind in ('csat') and responded_at < created_at + interval 90 day
-                then 'onboarding'
+            when kind = 'csat' and responded_at < created_at + interval 90 day then 'onboarding'
             when kind in ('thumbs', 'emoji', 'rating')
                 and responded_at < created_at + interval 60 day then 'onboarding'
             when kind = 'csat' and rnd('s_touch', cust_num, rkey) < 0.65 then 'support'
@@ -917,13 +958,14 @@ final as (
                 'Integration keeps breaking, again', 'Nobody on the team uses it anymore',
                 'Budget cuts, may not renew'
             ][1 + floor(7 * rnd('s_text', cust_num, rkey))::integer]
-        end as comment
+        end as comment,
+        cust_num,
+        rkey
     from scored
-    where responded_at > live_from and responded_at < live_to
 )
 
-select * from final
-order by responded_at, response_id
+select * exclude (cust_num, rkey) from final
+order by responded_at, cust_num, rkey
 """
 
 # Calendar-month billing on the 1st, for every contract (annual ones are billed monthly too).
@@ -937,7 +979,6 @@ with month_starts as (
 billable as (
     select
         a.cust_num,
-        a.customer_id,
         a.h_eff,
         m.issued_at,
         date_diff('month', date '$w0', m.issued_at) as month_num
@@ -982,7 +1023,7 @@ final as (
     select
         'INV-' || lpad(cust_num::varchar, $width, '0') || '-' || strftime(issued_at, '%Y%m')
             as invoice_id,
-        customer_id,
+        cid(cust_num) as customer_id,
         issued_at,
         due_at,
         case
@@ -995,46 +1036,54 @@ final as (
             when terminal_status is not null then terminal_status
             when paid_at_full < timestamp '$end_excl' then 'paid'
             else 'open'
-        end as status
+        end as status,
+        cust_num
     from paid
 )
 
-select * from final
-order by issued_at, invoice_id
+select * exclude (cust_num) from final
+order by issued_at, cust_num
 """
 
+# Touchpoints per customer-week and kind; rates fall with health (silence before churn).
 _ENGAGEMENT_OUT = """
-with kinds (kind, kind_num, base_rate, elasticity, has_sentiment, has_detail, needs_csm) as (
+with kinds (kind_num, kind, base_rate, elasticity, has_sentiment, has_detail, needs_csm) as (
     values
-        ('email_opened', 1, 0.9, 0.3, false, false, false),
-        ('email_clicked', 2, 0.25, 0.45, false, false, false),
-        ('content_viewed', 3, 0.35, 0.4, false, false, false),
-        ('webinar_attended', 4, 0.05, 0.5, true, false, false),
-        ('training_completed', 5, 0.04, 0.5, true, false, false),
-        ('event_invite_accepted', 6, 0.02, 0.6, true, false, false),
-        ('meeting', 7, 0.10, 0.2, true, false, true),
-        ('informal_meeting', 8, 0.03, 0.4, true, false, true),
-        ('testimonial', 9, 0.0005, 0.8, false, true, false),
-        ('spontaneous_feedback', 10, 0.02, -0.1, false, true, false),
-        ('community_post', 11, 0.05, 0.5, false, true, false),
-        ('like', 12, 0.2, 0.5, false, false, false),
-        ('comment', 13, 0.06, 0.4, false, true, false)
+        (1, 'email_opened', 0.9, 0.3, false, false, false),
+        (2, 'email_clicked', 0.25, 0.45, false, false, false),
+        (3, 'content_viewed', 0.35, 0.4, false, false, false),
+        (4, 'webinar_attended', 0.05, 0.5, true, false, false),
+        (5, 'training_completed', 0.04, 0.5, true, false, false),
+        (6, 'event_invite_accepted', 0.02, 0.6, true, false, false),
+        (7, 'meeting', 0.10, 0.2, true, false, true),
+        (8, 'informal_meeting', 0.03, 0.4, true, false, true),
+        (9, 'testimonial', 0.0005, 0.8, false, true, false),
+        (10, 'spontaneous_feedback', 0.02, -0.1, false, true, false),
+        (11, 'community_post', 0.05, 0.5, false, true, false),
+        (12, 'like', 0.2, 0.5, false, false, false),
+        (13, 'comment', 0.06, 0.4, false, true, false)
 ),
 
 counts as (
+    -- Only numbers travel through the cross join and the expansion.
     select
-        a.*,
-        k.*,
+        a.cust_num,
+        a.w,
+        a.live_from_s,
+        a.live_to_s,
+        a.h_eff,
+        k.kind_num,
         least(
             9,
             floor(
-                k.base_rate * pow(a.seats / 20.0, 0.35) * exp(k.elasticity * a.h_eff)
+                k.base_rate * a.seat_factor * exp(k.elasticity * a.h_eff)
                 -- Meetings need a CSM; tech-touch accounts rarely get one.
                 * (case when k.needs_csm and not a.has_csm then 0.1 else 1.0 end)
                 + rnd('e_count', a.cust_num, a.w * 100 + k.kind_num)
             )
         )::integer as n_touchpoints
-    from activity as a
+    -- Once per customer-week, not once per kind: pow() is costly at 13 rows each.
+    from (select *, pow(seats / 20.0, 0.35) as seat_factor from activity) as a
     cross join kinds as k
 ),
 
@@ -1044,41 +1093,51 @@ touchpoints as (
     where n_touchpoints > 0
 ),
 
-shaped as (
+timed as (
     select
         *,
         (w * 100 + kind_num) * 10 + j as ekey,
-        week_start + secs(rnd('e_at', cust_num, (w * 100 + kind_num) * 10 + j) * 604800)
-            as occurred_at
+        $w0_epoch + w * 604800
+        + floor(rnd('e_at', cust_num, (w * 100 + kind_num) * 10 + j) * 604800)::bigint
+            as occurred_s
     from touchpoints
 ),
 
 final as (
     select
-        'G' || lpad(cust_num::varchar, $width, '0') || '-' || lpad(w::varchar, 3, '0') || '-'
-        || lpad(kind_num::varchar, 2, '0') || '-' || j::varchar as touchpoint_id,
-        customer_id,
-        occurred_at,
-        kind,
+        -- Ids from one integer (customer, week, kind, index): padding strings is slow here.
+        'G' || (t.cust_num::bigint * 1000000 + t.ekey)::varchar as touchpoint_id,
+        c.customer_id,
+        make_timestamp(t.occurred_s * 1000000) as occurred_at,
+        k.kind,
         case
             -- Feedback on the session is asked after some touchpoints and not always given.
-            when not has_sentiment or rnd('e_asked', cust_num, ekey) >= 0.6 then null
-            when rnd('e_sentiment', cust_num, ekey) < sigmoid(0.8 + 1.0 * h_eff) then 'liked'
-            when rnd('e_sentiment', cust_num, ekey)
-                < sigmoid(0.8 + 1.0 * h_eff) + 0.7 * (1 - sigmoid(0.8 + 1.0 * h_eff))
+            when not k.has_sentiment or rnd('e_asked', t.cust_num, t.ekey) >= 0.6 then null
+            when rnd('e_sentiment', t.cust_num, t.ekey) < sigmoid(0.8 + 1.0 * t.h_eff)
+                then 'liked'
+            when rnd('e_sentiment', t.cust_num, t.ekey)
+                < sigmoid(0.8 + 1.0 * t.h_eff) + 0.7 * (1 - sigmoid(0.8 + 1.0 * t.h_eff))
                 then 'indifferent'
             else 'wasted_time'
         end as sentiment,
         case
-            when has_detail
-                then greatest(5, round(exp(4.3 + 0.8 * nrm('e_length', cust_num, ekey))))::integer
-        end as detail_length
-    from shaped
-    where occurred_at > live_from and occurred_at < live_to
+            when k.has_detail
+                then greatest(
+                    5, round(exp(4.3 + 0.8 * nrm('e_length', t.cust_num, t.ekey)))
+                )::integer
+        end as detail_length,
+        t.occurred_s,
+        t.cust_num,
+        t.ekey
+    from timed as t
+    inner join kinds as k on t.kind_num = k.kind_num
+    inner join cust as c on t.cust_num = c.cust_num
+    where t.occurred_s > t.live_from_s and t.occurred_s < t.live_to_s
 )
 
-select * from final
-order by occurred_at, touchpoint_id
+-- Integer keys sort faster than timestamps and strings and give the same total order.
+select * exclude (occurred_s, cust_num, ekey) from final
+order by occurred_s, cust_num, ekey
 """
 
 _SINGLE_FILE_QUERIES: dict[str, str] = {
@@ -1136,6 +1195,9 @@ def generate(
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if customers < 1 or days < 1:
         raise ValueError("customers and days must be at least 1")
+    if days > MAX_DAYS:
+        # Week numbers have three digits inside the touchpoint, ticket and response ids.
+        raise ValueError(f"days must be at most {MAX_DAYS}")
 
     out_dir = Path(out_dir)
     window_start = end_date - timedelta(days=days - 1)
@@ -1148,6 +1210,7 @@ def generate(
         "n_plus_1": customers + 1,
         "width": max(6, len(str(customers))),
         "w0": window_start.isoformat(),
+        "w0_epoch": (window_start - date(1970, 1, 1)).days * 86400,
         "end_date": end_date.isoformat(),
         "end_excl": end_excl.isoformat(),
         "p_new": p_new,
@@ -1190,27 +1253,40 @@ def generate(
             ):
                 con.execute(render(statement))
 
-            def copy(query: str, target: Path) -> int:
-                row = con.execute(
+            def copy(query: str, target: Path, cursor: duckdb.DuckDBPyConnection = con) -> int:
+                row = cursor.execute(
                     f"copy ({query}) to '{_sql_path(target)}' ({_COPY_OPTIONS[fmt]})"
                 ).fetchone()
                 return int(row[0]) if row else 0
+
+            def copy_usage_month(month: date) -> int:
+                next_month = (month + timedelta(days=32)).replace(day=1)
+                query = render(
+                    _USAGE_OUT, month_start=month.isoformat(), month_end=next_month.isoformat()
+                )
+                target = out_dir / "product_usage" / f"product_usage_{month:%Y-%m}.{fmt}"
+                cursor = con.cursor()
+                try:
+                    return copy(query, target, cursor)
+                finally:
+                    cursor.close()
 
             for source in SOURCES:
                 started = time.perf_counter()
                 folder = out_dir / source
                 if source == "product_usage":
-                    total, files = 0, 0
-                    for month in _month_starts(window_start, end_date):
-                        next_month = (month + timedelta(days=32)).replace(day=1)
-                        query = render(
-                            _USAGE_OUT,
-                            month_start=month.isoformat(),
-                            month_end=next_month.isoformat(),
-                        )
-                        target = folder / f"{source}_{month:%Y-%m}.{fmt}"
-                        total += copy(query, target)
-                        files += 1
+                    months = _month_starts(window_start, end_date)
+                    files = len(months)
+                    # One single-threaded query per month, as many at once as DuckDB has
+                    # threads: an ordered COPY has serial phases that leave cores idle. Each
+                    # file's content is fixed by its own ORDER BY, so this stays deterministic.
+                    threads = int(con.execute("select current_setting('threads')").fetchone()[0])
+                    con.execute("set threads = 1")
+                    try:
+                        with ThreadPoolExecutor(max_workers=threads) as pool:
+                            total = sum(pool.map(copy_usage_month, months))
+                    finally:
+                        con.execute(f"set threads = {threads}")
                 else:
                     total = copy(render(_SINGLE_FILE_QUERIES[source]), folder / f"{source}.{fmt}")
                     files = 1
