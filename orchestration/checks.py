@@ -13,7 +13,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.loading import RAW_SCHEMA
+from orchestration.loading import RAW_SCHEMA, reconcile
 from orchestration.project import warehouse_path
 from orchestration.sources import SOURCES
 from orchestration.validation import validate_customer_health
@@ -44,35 +44,12 @@ def build_reconciliation_check(source_name: str) -> AssetChecksDefinition:
     @asset_check(
         asset=AssetKey([RAW_SCHEMA, source_name]),
         name="ledger_reconciles",
-        description="For every file loaded: rows read = rows loaded + rows quarantined, and the "
-        "raw and quarantine tables hold exactly those rows.",
+        description="For every file loaded: rows read = rows loaded + rows quarantined, the raw "
+        "and quarantine tables hold exactly those rows, and no row is in both.",
     )
     def _check(context: AssetCheckExecutionContext, duckdb: DuckDBResource) -> AssetCheckResult:
         with duckdb.get_connection() as con:
-            mismatches = con.execute(
-                f"""
-                with loaded as (
-                    select _load_id as load_id, count(*) as raw_rows
-                    from {RAW_SCHEMA}.{source_name} group by _load_id
-                ),
-                quarantined as (
-                    select load_id, count(distinct file_row_number) as quarantined_rows
-                    from {RAW_SCHEMA}.load_quarantine where source = ? group by load_id
-                )
-                select ledger.file_path, ledger.rows_read, ledger.rows_loaded,
-                       ledger.rows_quarantined, coalesce(loaded.raw_rows, 0),
-                       coalesce(quarantined.quarantined_rows, 0)
-                from {RAW_SCHEMA}.load_ledger as ledger
-                left join loaded using (load_id)
-                left join quarantined using (load_id)
-                where ledger.source = ? and ledger.status = 'loaded' and (
-                    ledger.rows_read != ledger.rows_loaded + ledger.rows_quarantined
-                    or ledger.rows_loaded != coalesce(loaded.raw_rows, 0)
-                    or ledger.rows_quarantined != coalesce(quarantined.quarantined_rows, 0)
-                )
-                """,
-                [source_name, source_name],
-            ).fetchall()
+            mismatches = reconcile(con, source_name)
             files = con.execute(
                 f"select count(*) from {RAW_SCHEMA}.load_ledger where source = ?", [source_name]
             ).fetchone()[0]

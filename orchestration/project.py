@@ -6,8 +6,11 @@ import os
 import sys
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dagster_dbt import DbtProject
+if TYPE_CHECKING:
+    from dagster_dbt import DbtProject
+
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +38,9 @@ def dbt_executable() -> Path:
 
 @cache
 def dbt_project() -> DbtProject:
+    # Imported here: dagster_dbt takes seconds to import, and ingestion scripts do not need it.
+    from dagster_dbt import DbtProject
+
     project = DbtProject(
         project_dir=REPO_ROOT,
         profiles_dir=REPO_ROOT,

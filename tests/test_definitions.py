@@ -61,6 +61,26 @@ def test_daily_schedule_targets_every_asset() -> None:
     assert len(job.asset_layer.executable_asset_keys) >= 20
 
 
-def test_dbt_build_args_pass_the_as_of_date_as_a_var() -> None:
+def test_dbt_build_args_pass_the_score_dates_as_vars() -> None:
     assert dbt_build_args() == ["build"]
-    assert dbt_build_args("2026-01-31") == ["build", "--vars", '{"as_of_date": "2026-01-31"}']
+    assert dbt_build_args(last_score_date="2026-01-31") == [
+        "build",
+        "--vars",
+        '{"as_of_date": "2026-01-31"}',
+    ]
+    assert dbt_build_args("2026-01-01", "2026-01-31") == [
+        "build",
+        "--vars",
+        '{"as_of_date": "2026-01-31", "score_from_date": "2026-01-01"}',
+    ]
+
+
+def test_partition_window_maps_to_first_and_last_score_date() -> None:
+    from datetime import date, datetime
+
+    from dagster import TimeWindow
+
+    from orchestration.partitions import score_date_range
+
+    window = TimeWindow(datetime(2026, 1, 1), datetime(2026, 2, 1))
+    assert score_date_range(window) == (date(2026, 1, 1), date(2026, 1, 31))
