@@ -64,7 +64,7 @@ sqllint: export CHS_WAREHOUSE_PATH := $(CURDIR)/data/lint/warehouse.duckdb
 sqllint: install
 	mkdir -p $(CURDIR)/data/lint
 	$(BIN)/dbt parse --quiet
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/analyses
+	$(BIN)/sqlfluff lint dbt_project/models
 
 pytest: install
 	$(BIN)/python -m pytest -q

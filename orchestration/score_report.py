@@ -1,20 +1,17 @@
 """Reports on how the health score is computed and how well it separates churners.
 
-``python -m orchestration.score_report auc`` runs the dbt analysis
-``dbt_project/analyses/sub_score_auc.sql`` against the warehouse and prints the AUC of the overall
-score and of each sub-score. ``python -m orchestration.score_report example`` prints a worked
-example of the score for one customer, read from the warehouse, as Markdown; with
+``python -m orchestration.score_report auc`` reads the health_backtest mart and prints the AUC
+of the overall score and of each sub-score. ``python -m orchestration.score_report example``
+prints a worked example of the score for one customer, read from the warehouse, as Markdown; with
 ``--write-readme`` it replaces the example in the README between its two markers.
 
-Both only read: the logic lives in the dbt models and the analysis; this formats their rows.
+Both only read: the logic lives in the dbt models; this formats their rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -38,20 +35,19 @@ def default_warehouse() -> Path:
     return Path(os.environ.get("CHS_WAREHOUSE_PATH", REPO_ROOT / "data" / "warehouse.duckdb"))
 
 
-def compile_analysis(name: str, warehouse: Path, target_path: Path | None = None) -> str:
-    """Compiles a dbt analysis (in a subprocess, so the warehouse is free) and returns its SQL."""
-    target = target_path or REPO_ROOT / "target"
-    env = {**os.environ, "CHS_WAREHOUSE_PATH": str(warehouse)}
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), "compile", "--select", name, "--quiet", "--target-path", str(target)]
-    subprocess.run(command, cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    compiled = target / "compiled" / "customer_health" / "dbt_project" / "analyses" / f"{name}.sql"
-    return compiled.read_text()
-
-
-def sub_score_auc(warehouse: Path, target_path: Path | None = None) -> list[dict[str, object]]:
-    """One row per observation day (and `pooled`) and score: stayers, churners, AUC."""
-    sql = compile_analysis("sub_score_auc", warehouse, target_path)
+def sub_score_auc(warehouse: Path) -> list[dict[str, object]]:
+    """One row per backtest day (and `pooled`) and score: stayers, churners, AUC, read from the
+    health_backtest mart (the one place the AUC is computed)."""
+    sql = """
+        select
+            coalesce(cast(score_date as varchar), 'pooled') as observation,
+            case when subject = 'overall' then 'health' else subject end as score_name,
+            churned as churners,
+            observations - churned as stayers,
+            metric_value as auc
+        from health_backtest
+        where analysis = 'auc'
+    """
     with duckdb.connect(str(warehouse), read_only=True) as con:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description]
