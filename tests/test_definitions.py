@@ -84,3 +84,13 @@ def test_partition_window_maps_to_first_and_last_score_date() -> None:
 
     window = TimeWindow(datetime(2026, 1, 1), datetime(2026, 2, 1))
     assert score_date_range(window) == (date(2026, 1, 1), date(2026, 1, 31))
+
+
+def test_every_asset_runs_a_partition_range_in_one_run() -> None:
+    """`dagster asset materialize --select '*' --partition-range` (make run) needs this."""
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            policy = node.backfill_policy
+            assert policy is not None and policy.max_partitions_per_run is None, key

@@ -3,6 +3,7 @@
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -36,6 +37,8 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
         key=[RAW_SCHEMA, source_name],
         group_name="ingestion",
         kinds={"duckdb"},
+        # Unpartitioned, but part of partition-range runs of the daily job: one run each.
+        backfill_policy=BackfillPolicy.single_run(),
         description=f"{source.description} Loaded from landing/{source_name}/ into "
         f"{RAW_SCHEMA}.{source_name}; rows that cannot be typed or break a rule go to "
         "raw.load_quarantine with the reason, and every file to raw.load_ledger.",
