@@ -68,7 +68,7 @@ def test_health_mart_has_one_row_per_customer_in_scope(warehouse: Path) -> None:
         warehouse,
         "select count(*) from intermediate.int_customers__lifecycle"
         " where lifecycle_status in ('active', 'churning')"
-        " and score_date = (select max(score_date) from customer_health)",
+        " and score_date = (select max(as_of_date) from customer_health)",
     )[0][0]
     assert rows == distinct == in_scope > 0
 
@@ -136,7 +136,9 @@ def test_current_mart_equals_the_latest_day_of_the_history(warehouse: Path) -> N
 
 
 def test_backtest_alerts_and_outbox_are_produced(warehouse: Path) -> None:
+    # A month of history has no day with 90 days of follow-up: only the warning row can exist
+    # (the AUC, decile and segment rows are pinned by dbt unit tests and by `make run`).
     analyses = {row[0] for row in query(warehouse, "select distinct analysis from health_backtest")}
-    assert {"auc", "decile", "segment", "warning"} <= analyses
+    assert analyses == {"warning"}
     outbox = warehouse.parent / "outbox" / f"alerts-{END}.csv"
     assert outbox.exists()
