@@ -11,12 +11,12 @@ Both only read: the logic lives in the dbt models; this formats their rows.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from orchestration.project import warehouse_path
+
 DIMENSIONS: tuple[str, ...] = (
     "usage",
     "support",
@@ -29,10 +29,6 @@ MARKERS: dict[str, tuple[str, str]] = {
     "example": ("<!-- worked-example:start -->", "<!-- worked-example:end -->"),
     "auc": ("<!-- auc:start -->", "<!-- auc:end -->"),
 }
-
-
-def default_warehouse() -> Path:
-    return Path(os.environ.get("CHS_WAREHOUSE_PATH", REPO_ROOT / "data" / "warehouse.duckdb"))
 
 
 def sub_score_auc(warehouse: Path) -> list[dict[str, object]]:
@@ -226,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     for command in (auc, example):
         command.add_argument("--write-readme", type=Path, default=None, help="README to update")
     args = parser.parse_args(argv)
-    warehouse = args.warehouse or default_warehouse()
+    warehouse = args.warehouse or warehouse_path()
     if args.command == "auc":
         text = format_auc(sub_score_auc(warehouse))
     else:

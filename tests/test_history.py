@@ -4,21 +4,13 @@ weights. Each test works on its own copy of the dbt project and its own warehous
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import duckdb
 import pytest
+from dbt_copy import DbtProjectCopy
 
-from orchestration.loading import load_source
 from orchestration.sample_data import generate
-from orchestration.sources import SOURCES
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).parent / "dbt"
 END = "2026-06-30"
 DAYS = ["2026-06-24", "2026-06-25", "2026-06-26"]
 HISTORY_MODELS = "int_score_dates+,+customer_health_daily"
@@ -39,55 +31,24 @@ def _date(text: str):
     return date.fromisoformat(text)
 
 
-class Project:
+class Project(DbtProjectCopy):
     """A copy of the dbt project with its own warehouse, loaded from a landing folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.warehouse = root / "warehouse.duckdb"
 
     @classmethod
     def build(cls, root: Path, landing: Path) -> Project:
-        root.mkdir(parents=True, exist_ok=True)
-        for name in ("dbt_project.yml", "profiles.yml"):
-            shutil.copy(REPO_ROOT / name, root / name)
-        for folder in ("dbt_project", "seeds"):
-            shutil.copytree(REPO_ROOT / folder, root / folder)
-        project = cls(root)
+        project = cls.of_repository(root)
         project.ingest(landing)
         project.dbt("seed")
         # Staging views and the customer-day facts: everything the daily scoring reads.
         project.dbt("run", "--exclude", "int_score_dates+")
         return project
 
-    def clone(self, root: Path) -> Project:
-        """A copy of this project and its warehouse: cheaper than loading and seeding again."""
-        shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("target", "logs"))
-        return Project(root)
-
-    def ingest(self, landing: Path) -> None:
-        with duckdb.connect(str(self.warehouse)) as con:
-            for source in SOURCES:
-                load_source(con, source, landing)
-
-    def dbt(self, *args: str) -> None:
-        # A subprocess, not dbtRunner: dbt-duckdb keeps its connection open in-process.
-        result = subprocess.run(
-            [DBT, *args, "--project-dir", self.root, "--profiles-dir", self.root, "--quiet"],
-            env=os.environ | {"CHS_WAREHOUSE_PATH": str(self.warehouse)},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-
     def score(self, first: str, last: str) -> None:
         dbt_vars = json.dumps({"score_from_date": first, "as_of_date": last})
         self.dbt("run", "--select", HISTORY_MODELS, "--vars", dbt_vars)
 
     def rows(self, day: str) -> list[tuple]:
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return con.execute(DAY_ROWS, [day]).fetchall()
+        return self.query(DAY_ROWS, [day])
 
 
 @pytest.fixture(scope="module")

@@ -8,48 +8,20 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
+from dbt_copy import DbtProjectCopy
 
 from orchestration.sample_data import generate
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DBT = Path(sys.executable).with_name("dbt")
 
-
-@dataclass
-class Project:
-    root: Path
-    warehouse: Path
-
-    def dbt(self, *args: str) -> None:
-        env = {
-            **os.environ,
-            "CHS_WAREHOUSE_PATH": str(self.warehouse),
-            "DBT_PROFILES_DIR": str(self.root),
-        }
-        result = subprocess.run(
-            [str(DBT), *args], cwd=self.root, env=env, capture_output=True, text=True
-        )
-        assert result.returncode == 0, result.stdout[-3000:]
-
+class Project(DbtProjectCopy):
     def rescore(self, seed: str) -> None:
         """Reloads one seed and recomputes the scores of the same day."""
         self.dbt("seed", "--select", seed, "--full-refresh")
         self.dbt("run", "--select", "int_health__scored+", "--exclude", "health_backtest+")
-
-    def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return con.execute(sql).fetchall()
 
     def sql_fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -59,32 +31,13 @@ class Project:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
-    root = tmp_path_factory.mktemp("scoring_project")
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(REPO_ROOT / name, root / name)
-    for folder in ("dbt_project", "seeds"):
-        shutil.copytree(REPO_ROOT / folder, root / folder, symlinks=True)
-    warehouse = root / "warehouse.duckdb"
-    generate(root / "landing", customers=100, days=100, seed=5)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orchestration.ingest",
-            "--landing",
-            str(root / "landing"),
-            "--warehouse",
-            str(warehouse),
-        ],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    built = Project(root, warehouse)
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    built = Project.of_repository(tmp_path_factory.mktemp("scoring_project"))
+    generate(built.root / "landing", customers=100, days=100, seed=5)
+    built.ingest(built.root / "landing")
     built.dbt("seed")
     built.dbt("run", "--select", "+customer_health")
-    yield built
+    return built
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
