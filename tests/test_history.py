@@ -94,6 +94,65 @@ def test_events_after_a_day_change_nothing_for_that_day(project: Project, tmp_pa
     assert project.rows(day) == before
 
 
+# (model, source folder and raw table, columns of a delivered row, a late row's values)
+INCREMENTAL_BY_LOAD = {
+    "usage_facts": (
+        "intermediate.int_usage__daily_facts",
+        "product_usage",
+        "event_id,customer_id,user_id,feature,occurred_at,quantity",
+        "{customer},u-late,reports,{at},2",
+    ),
+    "touchpoints": (
+        "staging.stg_marketing__touchpoints",
+        "engagement",
+        "touchpoint_id,customer_id,occurred_at,kind,sentiment,detail_length",
+        "{customer},{at},webinar_attended,liked,40",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INCREMENTAL_BY_LOAD))
+def test_incremental_by_load_equals_a_full_rebuild(
+    project: Project, tmp_path: Path, case: str
+) -> None:
+    """A later load with late rows, a row delivered again unchanged and a row moved to another
+    day: the incremental model reads only that load and equals a rebuild from every delivery."""
+    table, source, header, late_row = INCREMENTAL_BY_LOAD[case]
+    model = table.split(".")[1]
+    key = header.split(",")[0]
+    everything = f"select * from {table} order by all"
+    before = project.query(everything)
+    first, last = (
+        project.query(f"select {header} from raw.{source} order by {key} {order} limit 1")[0]
+        for order in ("asc", "desc")
+    )
+    customer = first[1]
+    lines = [header]
+    lines += [
+        f"LATE{i}," + late_row.format(customer=customer, at=f"2026-06-2{i} 10:00:00")
+        for i in range(3)
+    ]
+    # The first row again, on another day; the last row again, unchanged.
+    lines.append(f"{first[0]}," + late_row.format(customer=customer, at="2026-06-29 09:00:00"))
+    lines.append(",".join("" if value is None else str(value) for value in last))
+    late = tmp_path / "late" / source
+    late.mkdir(parents=True)
+    (late / "late.csv").write_text("\n".join(lines) + "\n")
+    project.ingest(late.parent)
+
+    project.dbt("run", "--select", model)
+    incremental = project.query(everything)
+    assert incremental != before
+    project.dbt("run", "--select", model)
+    assert project.query(everything) == incremental, "a run with no new load changed the model"
+    project.dbt("run", "--select", model, "--full-refresh")
+    assert project.query(everything) == incremental
+    if case == "usage_facts":
+        facts_total = project.query(f"select sum(event_count) from {table}")[0][0]
+        events = "select count(*) from staging.stg_product__usage_events"
+        assert facts_total == project.query(events)[0][0]
+
+
 def test_weight_change_from_a_later_day_leaves_earlier_days_unchanged(project: Project) -> None:
     project.score(DAYS[0], DAYS[-1])
     before = {day: project.rows(day) for day in DAYS}

@@ -15,28 +15,64 @@ history as (
 
 ),
 
+history_days as (
+
+    select score_date from {{ ref('customer_health_daily') }}
+
+),
+
 latest_day as (
 
-    select max(score_date) as score_date from history
+    select max(score_date) as score_date from history_days
+
+),
+
+compared_days as (
+
+    -- The latest day and the days it is compared with.
+    select
+        score_date,
+        0 as days_ago
+
+    from latest_day
+
+    {% for days in [7, 30] -%}
+        union all
+
+        select
+            cast({{ dbt.dateadd('day', -days, 'score_date') }} as date) as score_date,
+            {{ days }} as days_ago
+
+        from latest_day
+
+    {% endfor %}
+),
+
+compared_history as (
+
+    -- Joined on the day, so only those days of the history are read.
+    select
+        history.*,
+        compared_days.days_ago
+
+    from history
+    inner join compared_days
+        on history.score_date = compared_days.score_date
 
 ),
 
 current_day as (
 
-    select history.*
-    from history
-    inner join latest_day
-        on history.score_date = latest_day.score_date
+    select * from compared_history
+    where days_ago = 0
 
 ),
 
 {% for days in [7, 30] -%}
     days_ago_{{ days }} as (
 
-        select history.*
-        from history
-        inner join latest_day
-            on history.score_date = cast({{ dbt.dateadd('day', -days, 'latest_day.score_date') }} as date)
+        select * from compared_history
+        where days_ago = {{ days }}
 
     ),
 

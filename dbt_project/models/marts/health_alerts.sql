@@ -12,7 +12,17 @@ with
 
 history as (
 
-    select * from {{ ref('customer_health_daily') }}
+    -- Only the columns the alerts use: the history is read three times (the day, the day before,
+    -- the week before), so the engine may hold it in memory.
+    select
+        customer_id,
+        score_date,
+        health_score,
+        segment,
+        primary_driver,
+        mrr
+
+    from {{ ref('customer_health_daily') }}
 
 ),
 

@@ -14,6 +14,13 @@ history as (
 
 ),
 
+history_days as (
+
+    -- A second, one-column read of the history: a CTE read twice would be materialised whole.
+    select score_date from {{ ref('customer_health_daily') }}
+
+),
+
 subscriptions as (
 
     select * from {{ ref('stg_billing__subscriptions') }}
@@ -26,7 +33,7 @@ bounds as (
         min(score_date) as first_score_date,
         max(score_date) as last_score_date
 
-    from history
+    from history_days
 
 ),
 

@@ -39,6 +39,45 @@ usage_settings as (
 
 ),
 
+day_numbers as (
+
+    -- Windows are at most 366 days (a test on the dimension_settings seed), so a score date
+    -- looks back at most 732 days.
+    {{ dbt.generate_series(732) }}
+
+),
+
+fact_days as (
+
+    -- Every day a score date of this run looks back to: the usage window and the one before it,
+    -- or the freshness window when longer. Users and features count in the window only.
+    select
+        cast({{ dbt.dateadd('day', '1 - day_numbers.generated_number', 'score_dates.score_date') }} as date)
+            as activity_date,
+        bool_or(day_numbers.generated_number <= usage_settings.window_days) as is_in_window
+
+    from score_dates
+    cross join usage_settings
+    cross join day_numbers
+    where day_numbers.generated_number <= greatest(2 * usage_settings.window_days, usage_settings.freshness_days)
+    group by cast({{ dbt.dateadd('day', '1 - day_numbers.generated_number', 'score_dates.score_date') }} as date)
+
+),
+
+recent_facts as (
+
+    -- A daily run reads those days of facts, not the whole history: joined on the day, so the
+    -- engine skips the rest of a table stored in day order.
+    select
+        daily_facts.*,
+        fact_days.is_in_window
+
+    from daily_facts
+    inner join fact_days
+        on daily_facts.activity_date = fact_days.activity_date
+
+),
+
 known_plans as (
 
     select distinct plan from plan_features_seed
@@ -68,7 +107,7 @@ customer_days as (
         activity_date,
         sum(event_count) as event_count
 
-    from daily_facts
+    from recent_facts
     group by customer_id, activity_date
 
 ),
@@ -81,7 +120,8 @@ feature_days as (
         feature,
         sum(event_count) as event_count
 
-    from daily_facts
+    from recent_facts
+    where is_in_window
     group by customer_id, activity_date, feature
 
 ),
@@ -93,7 +133,8 @@ user_days as (
         user_id,
         activity_date
 
-    from daily_facts
+    from recent_facts
+    where is_in_window
 
 ),
 

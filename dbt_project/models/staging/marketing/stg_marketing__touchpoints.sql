@@ -1,31 +1,35 @@
+{{ config(**incremental_by_day_config('occurred_date')) }}
+{#-
+    The latest delivery of each touchpoint. A table, incremental by load (see the
+    `latest_delivery_of_changed_days` macro): with tens of millions of touchpoints, picking the
+    latest delivery of every one on every daily run would cost more than the scoring itself.
+-#}
 with
 
-source as (
+{{ latest_delivery_of_changed_days(
+    name='touchpoints',
+    deliveries=ref('stg_marketing__touchpoint_deliveries'),
+    key='touchpoint_id',
+    day_column='occurred_date',
+    watermark_column='_load_id',
+) }},
 
-    {{ latest_delivery(source('marketing', 'engagement'), 'touchpoint_id') }}
-
-),
-
-renamed as (
+final as (
 
     select
-        ---------- ids
         touchpoint_id,
         customer_id,
-
-        ---------- attributes
-        lower(trim(kind)) as touchpoint_kind,
-        lower(trim(sentiment)) as sentiment,
-
-        ---------- numerics
+        touchpoint_kind,
+        sentiment,
         detail_length,
-
-        ---------- timestamps
         occurred_at,
-        cast(occurred_at as date) as occurred_date
+        occurred_date,
+        _load_id
 
-    from source
+    from touchpoints
 
 )
 
-select * from renamed
+-- Stored in day order, so that a run reading recent days skips the rest of the table.
+select * from final
+order by occurred_date, customer_id

@@ -1,31 +1,24 @@
 with
 
-source as (
+deliveries as (
 
-    {{ latest_delivery(source('product', 'product_usage'), 'event_id') }}
+    {{ latest_delivery(ref('stg_product__usage_event_deliveries'), 'event_id') }}
 
 ),
 
-renamed as (
+final as (
 
     select
-        ---------- ids
         event_id,
         customer_id,
         user_id,
-
-        ---------- attributes
-        lower(trim(feature)) as feature,
-
-        ---------- numerics
-        coalesce(quantity, 1) as quantity,
-
-        ---------- timestamps
+        feature,
+        quantity,
         occurred_at,
-        cast(occurred_at as date) as occurred_date
+        occurred_date
 
-    from source
+    from deliveries
 
 )
 
-select * from renamed
+select * from final
