@@ -3,7 +3,7 @@
     - score_drop: the score fell at least `alert_drop_points` (health_settings seed) in 7 days;
     - entered_at_risk: the stable segment moved into at_risk from another segment.
     De-duplication: an alert is raised on the first day of an episode (the condition holds that
-    day and did not the day before), and not again for the same customer and kind within
+    day and did not the day before, or the customer had no row the day before), and not again for the same customer and kind within
     `alert_cooldown_days` of the previous episode start, so a condition that holds for weeks,
     or flickers, raises one alert. Rebuilt from customer_health_daily on every run, so a
     backfill gives the same alerts as day-by-day runs.
@@ -63,37 +63,58 @@ with_previous as (
 
 conditions as (
 
+    -- Both conditions of a customer-day in one row.
     select
         with_previous.*,
-        'score_drop' as alert_kind,
-        coalesce(with_previous.score_change_7d <= -settings.drop_points, false) as is_met
+        coalesce(with_previous.score_change_7d <= -settings.drop_points, false) as is_score_drop,
+        coalesce(
+            with_previous.segment = 'at_risk'
+            and with_previous.previous_segment is not null
+            and with_previous.previous_segment != 'at_risk',
+            false
+        ) as is_entering_at_risk
 
     from with_previous
     cross join settings
 
-    union all
+),
 
+with_day_before as (
+
+    -- Each condition on the day before, by a join on the day (not a window over the whole
+    -- history, which would sort it on every run).
     select
-        with_previous.*,
-        'entered_at_risk' as alert_kind,
-        with_previous.segment = 'at_risk'
-        and with_previous.previous_segment is not null
-        and with_previous.previous_segment != 'at_risk' as is_met
+        conditions.*,
+        coalesce(day_before.is_score_drop, false) as was_score_drop,
+        coalesce(day_before.is_entering_at_risk, false) as was_entering_at_risk
 
-    from with_previous
+    from conditions
+    left join conditions as day_before
+        on
+            conditions.customer_id = day_before.customer_id
+            and day_before.score_date = cast({{ dbt.dateadd('day', -1, 'conditions.score_date') }} as date)
+    where conditions.is_score_drop or conditions.is_entering_at_risk
 
 ),
 
 episodes as (
 
+    -- The first day of each episode: the condition holds that day and did not the day before.
     select
-        *,
-        is_met
-        and not coalesce(
-            lag(is_met) over (partition by customer_id, alert_kind order by score_date), false
-        ) as is_episode_start
+        with_day_before.*,
+        'score_drop' as alert_kind
 
-    from conditions
+    from with_day_before
+    where with_day_before.is_score_drop and not with_day_before.was_score_drop
+
+    union all
+
+    select
+        with_day_before.*,
+        'entered_at_risk' as alert_kind
+
+    from with_day_before
+    where with_day_before.is_entering_at_risk and not with_day_before.was_entering_at_risk
 
 ),
 
@@ -105,7 +126,6 @@ episode_starts as (
             as previous_episode_date
 
     from episodes
-    where is_episode_start
 
 ),
 
