@@ -43,6 +43,12 @@ class Project(DbtProjectCopy):
         project.dbt("run", "--exclude", "int_score_dates+")
         return project
 
+    def deliver(self, folder: Path, source: str, lines: list[str]) -> None:
+        """Loads CSV lines (header first) as one new file of `source`: a later delivery."""
+        (folder / source).mkdir(parents=True)
+        (folder / source / "late.csv").write_text("\n".join(lines) + "\n")
+        self.ingest(folder)
+
     def score(self, first: str, last: str) -> None:
         dbt_vars = json.dumps({"score_from_date": first, "as_of_date": last})
         self.dbt("run", "--select", HISTORY_MODELS, "--vars", dbt_vars)
@@ -82,13 +88,10 @@ def test_events_after_a_day_change_nothing_for_that_day(project: Project, tmp_pa
     day = DAYS[0]
     project.score(day, day)
     before = project.rows(day)
-    late = tmp_path / "late"
-    (late / "product_usage").mkdir(parents=True)
     customers = sorted({row[0] for row in before})[:20]
     lines = ["event_id,customer_id,user_id,feature,occurred_at,quantity"]
     lines += [f"LATE{i},{c},u1,reports,2026-06-27 10:00:00,1" for i, c in enumerate(customers)]
-    (late / "product_usage" / "late.csv").write_text("\n".join(lines) + "\n")
-    project.ingest(late)
+    project.deliver(tmp_path / "late", "product_usage", lines)
     project.dbt("run", "--select", "int_usage__daily_facts")
     project.score(day, day)
     assert project.rows(day) == before
@@ -135,10 +138,7 @@ def test_incremental_by_load_equals_a_full_rebuild(
     # The first row again, on another day; the last row again, unchanged.
     lines.append(f"{first[0]}," + late_row.format(customer=customer, at="2026-06-29 09:00:00"))
     lines.append(",".join("" if value is None else str(value) for value in last))
-    late = tmp_path / "late" / source
-    late.mkdir(parents=True)
-    (late / "late.csv").write_text("\n".join(lines) + "\n")
-    project.ingest(late.parent)
+    project.deliver(tmp_path / "late", source, lines)
 
     project.dbt("run", "--select", model)
     incremental = project.query(everything)

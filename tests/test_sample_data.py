@@ -413,23 +413,38 @@ def test_churned_customers_use_the_product_less_in_their_last_weeks(
     assert recent < 0.8 * earlier
 
 
-def test_churned_customers_answer_surveys_worse_than_those_who_stay(
-    year_con: duckdb.DuckDBPyConnection,
-) -> None:
-    churned_nps, retained_nps = year_con.execute(
-        """
+def churned_vs_retained(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    value: str,
+    at_column: str,
+    days: int,
+    where: str = "true",
+) -> tuple[float, float]:
+    """The mean of `value` (over rows `s` of `source`) for churned customers in their last
+    `days` days before cancelling, and for the customers who stay."""
+    return con.execute(
+        f"""
         with churned as (
             select customer_id, cancelled_at from subscriptions where status = 'cancelled'
         )
         select
-            avg(s.score) filter (where c.customer_id is not null
-                                 and s.responded_at >= c.cancelled_at - interval 56 day),
-            avg(s.score) filter (where c.customer_id is null)
-        from surveys as s
+            avg({value}) filter (where c.customer_id is not null
+                                 and s.{at_column} >= c.cancelled_at - interval {days} day),
+            avg({value}) filter (where c.customer_id is null)
+        from {source} as s
         left join churned as c on s.customer_id = c.customer_id
-        where s.kind = 'nps'
+        where {where}
         """
     ).fetchone()
+
+
+def test_churned_customers_answer_surveys_worse_than_those_who_stay(
+    year_con: duckdb.DuckDBPyConnection,
+) -> None:
+    churned_nps, retained_nps = churned_vs_retained(
+        year_con, "surveys", "s.score", "responded_at", days=56, where="s.kind = 'nps'"
+    )
     assert churned_nps < retained_nps - 1
 
 
@@ -458,46 +473,22 @@ def test_draws_with_different_salts_are_independent_for_the_same_customer() -> N
 def test_churned_customers_pay_late_or_fail_more_in_their_last_months(
     year_con: duckdb.DuckDBPyConnection,
 ) -> None:
-    churned, retained = year_con.execute(
-        """
-        with churned as (
-            select customer_id, cancelled_at from subscriptions where status = 'cancelled'
-        ),
-        troubled as (
-            select
-                i.customer_id,
-                i.issued_at,
-                i.status,
-                i.paid_at > i.due_at or i.status = 'failed' as is_late_or_failed
-            from invoices as i
-        )
-        select
-            avg(t.is_late_or_failed::integer)
-                filter (where c.customer_id is not null
-                        and t.issued_at >= c.cancelled_at - interval 120 day),
-            avg(t.is_late_or_failed::integer)
-                filter (where c.customer_id is null and t.status <> 'open')
-        from troubled as t
-        left join churned as c on t.customer_id = c.customer_id
-        """
-    ).fetchone()
+    # An open invoice is neither late nor failed yet: it counts on neither side.
+    churned, retained = churned_vs_retained(
+        year_con,
+        "invoices",
+        "(s.paid_at > s.due_at or s.status = 'failed')::integer",
+        "issued_at",
+        days=120,
+        where="s.status <> 'open'",
+    )
     assert churned > 1.5 * retained
 
 
 def test_churned_customers_rate_their_tickets_lower(year_con: duckdb.DuckDBPyConnection) -> None:
-    churned_csat, retained_csat = year_con.execute(
-        """
-        with churned as (
-            select customer_id, cancelled_at from subscriptions where status = 'cancelled'
-        )
-        select
-            avg(t.csat) filter (where c.customer_id is not null
-                                and t.opened_at >= c.cancelled_at - interval 90 day),
-            avg(t.csat) filter (where c.customer_id is null)
-        from support_tickets as t
-        left join churned as c on t.customer_id = c.customer_id
-        """
-    ).fetchone()
+    churned_csat, retained_csat = churned_vs_retained(
+        year_con, "support_tickets", "s.csat", "opened_at", days=90
+    )
     assert churned_csat < retained_csat - 0.5
 
 

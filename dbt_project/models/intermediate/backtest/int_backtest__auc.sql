@@ -36,6 +36,16 @@ pooled as (
 
 ),
 
+auc_rows as (
+
+    select * from by_day
+
+    union all
+
+    select * from pooled
+
+),
+
 final as (
 
     select
@@ -45,18 +55,7 @@ final as (
         churned,
         round(auc, 4) as auc
 
-    from by_day
-
-    union all
-
-    select
-        score_date,
-        subject,
-        observations,
-        churned,
-        round(auc, 4) as auc
-
-    from pooled
+    from auc_rows
 
 )
 
