@@ -24,7 +24,7 @@ END_DATE ?= 2026-09-30
 HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(END_DATE)') - d.timedelta(days=$(DAYS) - 1))")
 export CHS_HISTORY_START_DATE ?= $(HISTORY_START)
 
-.PHONY: run test dev install sample pipeline lint sqllint pytest dbt-test clean
+.PHONY: run test dev install sample pipeline lint sqllint pytest dbt-test clean calibrate accept-calibration
 
 $(BIN)/dagster: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,13 +44,22 @@ sample: install
 
 pipeline: install
 	$(BIN)/dbt parse --quiet
-	$(BIN)/dagster asset materialize --select '*' -m orchestration.definitions \
+	$(BIN)/dagster asset materialize --select '* and not key:calibration_proposal' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
 	$(BIN)/python -m orchestration.summary
 
 run: sample
 	@start=$$(date +%s); $(MAKE) --no-print-directory pipeline; \
 		echo "pipeline wall time: $$(( $$(date +%s) - start )) s"
+
+# Learn weights, metric shapes, thresholds and churn_risk bands from the warehouse's history:
+# writes seeds/proposed/*.csv and data/calibration/report.md (VALID_FROM=YYYY-MM-DD optional).
+calibrate: install
+	$(BIN)/python -m orchestration.calibration $(if $(VALID_FROM),--valid-from $(VALID_FROM))
+
+# Copy the proposal into seeds/ (new valid_from; past days keep their rows).
+accept-calibration: install
+	$(BIN)/python -m orchestration.calibration accept
 
 dev: install
 	$(BIN)/dagster dev -m orchestration.definitions

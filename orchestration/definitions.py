@@ -5,6 +5,12 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor
 
 from orchestration.assets.alerts import alerts_outbox
+from orchestration.assets.calibration import (
+    calibration_proposal,
+    calibration_staleness,
+    monthly_calibration_job,
+    monthly_calibration_schedule,
+)
 from orchestration.assets.dbt import health_dbt_assets
 from orchestration.assets.ingestion import ingestion_assets
 from orchestration.checks import (
@@ -16,10 +22,15 @@ from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh_job, daily_refresh_schedule
 
 defs = Definitions(
-    assets=[*ingestion_assets, *health_dbt_assets, alerts_outbox],
-    asset_checks=[customer_health_expectations, backtest_auc_floor, *reconciliation_checks],
-    jobs=[daily_refresh_job],
-    schedules=[daily_refresh_schedule],
+    assets=[*ingestion_assets, *health_dbt_assets, alerts_outbox, calibration_proposal],
+    asset_checks=[
+        customer_health_expectations,
+        backtest_auc_floor,
+        calibration_staleness,
+        *reconciliation_checks,
+    ],
+    jobs=[daily_refresh_job, monthly_calibration_job],
+    schedules=[daily_refresh_schedule, monthly_calibration_schedule],
     resources=build_resources(),
     # DuckDB lets one process write the file at a time: run steps one after another in-process.
     executor=in_process_executor,

@@ -2,11 +2,13 @@
 
 from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
 
+from orchestration.assets.calibration import calibration_selection
 from orchestration.partitions import daily_partitions
 
 daily_refresh_job = define_asset_job(
     name="daily_refresh",
-    selection=AssetSelection.all(),
+    # Calibration is monthly, on its own schedule (orchestration/assets/calibration.py).
+    selection=AssetSelection.all() - calibration_selection,
     partitions_def=daily_partitions,
     description="Load new landing files, score the partition's day, rebuild the current marts, "
     "run every check. A backfill over a range of days scores them in one run.",

@@ -19,7 +19,10 @@ from orchestration.project import dbt_project
 from orchestration.translator import HealthDbtTranslator
 
 # dbt selections of the three parts; the daily part lies between the score dates and the history.
-DAILY_SELECT = "int_score_dates+,+customer_health_daily"
+# The metric history is scored with the day too (calibration reads it).
+DAILY_SELECT = (
+    "int_score_dates+,+customer_health_daily int_score_dates+,+int_health__metric_history"
+)
 CURRENT_SELECT = "customer_health_daily+"
 CURRENT_EXCLUDE = "customer_health_daily"
 

@@ -1,7 +1,10 @@
 {#-
     One row per day to score, from the `score_from_date` and `as_of_date` vars; both default to
-    the latest day with product usage. At most `max_score_days` days per run.
+    the latest day with product usage. At most `max_score_days` days per run. `score_every_days`
+    (default 1) keeps only every k-th day of the range, counted from 1970-01-01 like the metric
+    history: calibration re-scores its observation days on a copy of the project with it.
 -#}
+{%- set day_number = dbt.datediff("cast('1970-01-01' as date)", 'candidate_days.score_date', 'day') -%}
 with
 
 usage_days as (
@@ -31,7 +34,7 @@ day_numbers as (
 
 ),
 
-final as (
+candidate_days as (
 
     select
         cast({{ dbt.dateadd('day', 'day_numbers.generated_number - 1', 'bounds.first_score_date') }} as date)
@@ -42,6 +45,14 @@ final as (
     where
         {{ dbt.dateadd('day', 'day_numbers.generated_number - 1', 'bounds.first_score_date') }}
         <= bounds.last_score_date
+
+),
+
+final as (
+
+    select score_date
+    from candidate_days
+    where mod({{ day_number }}, {{ var('score_every_days', 1) }}) = 0
 
 )
 

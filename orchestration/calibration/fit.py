@@ -1,0 +1,183 @@
+"""The calibration maths: the score's combination step, and the fits of weights (scipy SLSQP),
+metric shapes (sklearn quantile bins), segment thresholds and churn-risk bands (sklearn
+isotonic regression)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from sklearn.isotonic import IsotonicRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import KBinsDiscretizer
+
+
+def combine(sub_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The overall score as the SQL computes it: the weighted mean of the sub-scores present,
+    the weights re-normalised over them, clamped to 0-100; NaN when no weight is present."""
+    present = ~np.isnan(sub_scores)
+    w = np.where(present, weights, 0.0)
+    total = w.sum(axis=1)
+    points = (w * np.nan_to_num(sub_scores)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(total > 0, points / np.where(total > 0, total, 1.0), np.nan)
+    return np.clip(score, 0.0, 100.0)
+
+
+def health_auc(churned: np.ndarray, score: np.ndarray) -> float | None:
+    """P(a customer who stayed scored higher than one who churned); None when a class is empty."""
+    keep = ~np.isnan(score)
+    y, s = churned[keep], score[keep]
+    if y.min(initial=1) == y.max(initial=0) or len(y) == 0:
+        return None
+    return float(roc_auc_score(y, -s))
+
+
+def _log_likelihood(score: np.ndarray, churned: np.ndarray, a: float, b: float) -> float:
+    z = a + b * (score - 50.0) / 10.0
+    # log(1 + e^z) computed stably; churn probability is sigmoid(z).
+    return float(np.sum(churned * z - np.logaddexp(0.0, z)))
+
+
+def fit_weights(
+    sub_scores: np.ndarray,
+    churned: np.ndarray,
+    bounds: Sequence[tuple[float, float]],
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """Weights within `bounds`, summing to 1, that maximise the log-likelihood of churn under a
+    logistic model of the re-normalised weighted score (SLSQP: bounds and the sum constraint)."""
+    n_dims = sub_scores.shape[1]
+    lower = np.array([b[0] for b in bounds])
+    upper = np.array([b[1] for b in bounds])
+    if start is None:
+        start = np.full(n_dims, 1.0 / n_dims)
+    start = np.clip(start, lower, upper)
+    start = start / start.sum()
+    rows = ~np.all(np.isnan(sub_scores), axis=1)
+    x, y = sub_scores[rows], churned[rows].astype(float)
+    rate = np.clip(y.mean(), 1e-4, 1 - 1e-4)
+
+    def negative_log_likelihood(params: np.ndarray) -> float:
+        score = combine(x, params[:n_dims])
+        return -_log_likelihood(score, y, params[n_dims], params[n_dims + 1]) / len(y)
+
+    initial = np.concatenate([start, [np.log(rate / (1 - rate)), -0.5]])
+    result = minimize(
+        negative_log_likelihood,
+        initial,
+        method="SLSQP",
+        bounds=[*zip(lower, upper, strict=True), (-20.0, 20.0), (-20.0, 20.0)],
+        constraints=[{"type": "eq", "fun": lambda p: p[:n_dims].sum() - 1.0}],
+        options={"maxiter": 300, "ftol": 1e-10},
+    )
+    weights = np.clip(result.x[:n_dims], lower, upper)
+    return weights / weights.sum()
+
+
+def fit_metric_shape(
+    values: np.ndarray, churned: np.ndarray, max_bins: int, prior_rows: float
+) -> list[tuple[float, float]]:
+    """Bands (lower bound, 0-100 score) of a metric from churn rates in quantile bins of its
+    values: the lowest churn rate scores 100, the highest 0, any direction or shape (a
+    first-year peak in tenure, say). Rates are shrunk towards the overall rate by `prior_rows`.
+    The first band starts at -inf's stand-in, -1e9, so every value falls in a band."""
+    values = values.astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        binner = KBinsDiscretizer(
+            n_bins=max_bins, encode="ordinal", strategy="quantile", subsample=None
+        )
+        bins = binner.fit_transform(values.reshape(-1, 1)).ravel().astype(int)
+    edges = binner.bin_edges_[0]
+    overall = churned.mean()
+    frame = pd.DataFrame({"bin": bins, "churned": churned})
+    counts = frame.groupby("bin")["churned"].agg(["sum", "count"])
+    rates = (counts["sum"] + prior_rows * overall) / (counts["count"] + prior_rows)
+    low, high = rates.min(), rates.max()
+    bands: list[tuple[float, float]] = []
+    for position, (bin_index, rate) in enumerate(rates.items()):
+        score = 50.0 if high - low < 1e-12 else 100.0 * (high - rate) / (high - low)
+        lower_bound = -1e9 if position == 0 else float(edges[bin_index])
+        score = round(float(score))
+        if bands and bands[-1][1] == score:
+            continue  # adjacent bins with the same score are one band
+        bands.append((lower_bound, score))
+    return bands
+
+
+def band_lookup(values: np.ndarray, bands: list[tuple[float, float]]) -> np.ndarray:
+    """The SQL band rule: the score of the band with the highest lower bound at or below."""
+    bounds = np.array([b[0] for b in bands])
+    scores = np.array([b[1] for b in bands], dtype=float)
+    index = np.searchsorted(bounds, values, side="right") - 1
+    return np.where(index >= 0, scores[np.clip(index, 0, None)], np.nan)
+
+
+def churn_rate_curve(score: np.ndarray, churned: np.ndarray) -> IsotonicRegression:
+    """Churn rate as a non-increasing function of the score (isotonic regression)."""
+    model = IsotonicRegression(increasing=False, out_of_bounds="clip", y_min=0.0, y_max=1.0)
+    model.fit(score, churned)
+    return model
+
+
+def fit_segment_thresholds(
+    score: np.ndarray,
+    churned: np.ndarray,
+    live_thresholds: pd.DataFrame,
+    at_risk_multiple: float,
+    promoter_multiple: float,
+) -> dict[str, float]:
+    """Lowest score of each segment from the churn-rate curve: needs_attention starts where the
+    rate falls under `at_risk_multiple` x the overall rate, engaged under the overall rate,
+    promoter under `promoter_multiple` x it. Whole points, increasing."""
+    curve = churn_rate_curve(score, churned)
+    grid = np.arange(0, 101)
+    rate = curve.predict(grid)
+    overall = churned.mean()
+
+    def first_under(limit: float, floor: int) -> int:
+        below = grid[(rate < limit) & (grid > floor)]
+        return int(below[0]) if len(below) else 100
+
+    needs_attention = first_under(at_risk_multiple * overall, 0)
+    engaged = first_under(overall, needs_attention)
+    promoter = first_under(promoter_multiple * overall, engaged)
+    # Keep the bands distinct and inside 1-100 even when the curve is flat somewhere.
+    needs_attention = min(max(needs_attention, 1), 97)
+    engaged = min(max(engaged, needs_attention + 1), 98)
+    promoter = min(max(promoter, engaged + 1), 99)
+    fitted = {
+        "at_risk": 0.0,
+        "needs_attention": float(needs_attention),
+        "engaged": float(engaged),
+        "promoter": float(promoter),
+    }
+    return {segment: fitted.get(segment, 0.0) for segment in live_thresholds["segment"]}
+
+
+def fit_churn_risk_bands(
+    score: np.ndarray, churned: np.ndarray, max_bands: int
+) -> list[tuple[float, float]]:
+    """(min_score, churn_risk) bands: the isotonic churn-rate curve averaged over score
+    quantiles, adjacent bands with the same rounded risk merged; the first starts at 0."""
+    curve = churn_rate_curve(score, churned)
+    fitted = curve.predict(score)
+    edges = np.unique(np.floor(np.quantile(score, np.linspace(0, 1, max_bands + 1)[:-1])))
+    edges[0] = 0.0
+    bands: list[tuple[float, float]] = []
+    for position, lower in enumerate(edges):
+        upper = edges[position + 1] if position + 1 < len(edges) else np.inf
+        inside = (score >= lower) & (score < upper) if position else score < upper
+        if not inside.any():
+            continue
+        risk = round(float(fitted[inside].mean()), 4)
+        if bands and bands[-1][1] == risk:
+            continue
+        bands.append((float(lower), risk))
+    if not bands or bands[0][0] != 0.0:
+        bands.insert(0, (0.0, bands[0][1] if bands else round(float(churned.mean()), 4)))
+    return bands

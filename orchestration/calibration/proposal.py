@@ -1,0 +1,379 @@
+"""`make calibrate`: fit weights, metric shapes, segment thresholds and churn-risk bands from the
+warehouse's own history and outcomes, evaluate the proposal against the live configuration on
+observations the fit did not see, and write `seeds/proposed/*.csv` and the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import yaml
+
+from orchestration.calibration import fit
+from orchestration.calibration.evaluation import evaluate
+from orchestration.calibration.observations import (
+    DIMENSIONS,
+    Split,
+    label,
+    last_history_date,
+    read_cancellations,
+    read_metric_history,
+    read_observations,
+    split,
+)
+from orchestration.calibration.report import write_report
+from orchestration.calibration.rescoring import rescore
+from orchestration.project import REPO_ROOT
+
+
+@dataclass
+class Proposal:
+    weights: dict[str, np.ndarray]  # weight set -> weights in DIMENSIONS order
+    weight_set_source: dict[str, str]  # weight set -> "fitted" or "default"
+    metric_bands: dict[str, list[tuple[float, float]]]  # metric -> (lower bound, score)
+    thresholds: dict[str, float]
+    churn_risk_bands: list[tuple[float, float]]
+    metric_fit_auc: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+
+def dbt_vars(project_root: Path = REPO_ROOT) -> dict[str, Any]:
+    with open(project_root / "dbt_project.yml") as handle:
+        return yaml.safe_load(handle)["vars"]
+
+
+def read_settings(seeds_dir: Path) -> dict[str, float]:
+    frame = pd.read_csv(seeds_dir / "calibration_settings.csv")
+    return dict(zip(frame["setting"], frame["value"].astype(float), strict=True))
+
+
+def read_bounds(seeds_dir: Path) -> list[tuple[float, float]]:
+    frame = pd.read_csv(seeds_dir / "calibration_weight_bounds.csv").set_index("dimension")
+    return [
+        (float(frame.at[d, "min_weight"]), float(frame.at[d, "max_weight"])) for d in DIMENSIONS
+    ]
+
+
+def rows_in_force(frame: pd.DataFrame, day: date, keys: list[str]) -> pd.DataFrame:
+    """The seed rows in force on a day: per key, the latest valid_from on or before it."""
+    frame = frame.assign(valid_from=pd.to_datetime(frame["valid_from"]))
+    frame = frame[frame["valid_from"] <= pd.Timestamp(day)]
+    latest = frame.groupby(keys)["valid_from"].transform("max")
+    return frame[frame["valid_from"] == latest]
+
+
+def live_weight_sets(health_weights: pd.DataFrame, day: date) -> dict[str, np.ndarray]:
+    in_force = rows_in_force(health_weights, day, ["plan", "dimension"])
+    table = in_force.pivot(index="plan", columns="dimension", values="weight")
+    return {plan: table.loc[plan, list(DIMENSIONS)].to_numpy(float) for plan in table.index}
+
+
+def weights_per_row(
+    weight_sets: dict[str, np.ndarray], plan: pd.Series, is_onboarding: pd.Series
+) -> np.ndarray:
+    """Each row's weights: `onboarding` while onboarding, its plan's set, else `default`."""
+    names = np.where(
+        is_onboarding.fillna(False).to_numpy(bool),
+        "onboarding",
+        np.where(plan.isin(list(weight_sets)).to_numpy(), plan.to_numpy(), "default"),
+    )
+    return np.vstack([weight_sets[name] for name in names])
+
+
+def fit_metric_shapes(
+    labelled: pd.DataFrame,
+    fit_mask: np.ndarray,
+    metric_history: pd.DataFrame,
+    metric_scoring: pd.DataFrame,
+    settings: dict[str, float],
+) -> tuple[dict[str, list[tuple[float, float]]], dict[str, dict[str, float | None]]]:
+    """A learned shape per metric whose AUC on the fit observations beats the live rule's by
+    `metric_shape_min_auc_gain`. Percentile metrics keep their rule (they rank within the plan)."""
+    fit_rows = labelled.loc[fit_mask, ["customer_id", "score_date", "churned"]]
+    history = metric_history.assign(score_date=pd.to_datetime(metric_history["score_date"]))
+    rows = history.merge(fit_rows, on=["customer_id", "score_date"], how="inner")
+    methods = metric_scoring.set_index("metric_name")["method"]
+    shapes: dict[str, list[tuple[float, float]]] = {}
+    fit_auc: dict[str, dict[str, float | None]] = {}
+    for metric, group in rows.groupby("metric_name"):
+        if methods.get(metric) == "plan_percentile" or group["churned"].nunique() < 2:
+            continue
+        y = group["churned"].to_numpy()
+        values = group["metric_value"].to_numpy(float)
+        bands = fit.fit_metric_shape(
+            values, y, int(settings["metric_shape_bins"]), settings["metric_shape_prior_rows"]
+        )
+        live = fit.health_auc(y, group["metric_score"].to_numpy(float))
+        proposed = fit.health_auc(y, fit.band_lookup(values, bands))
+        fit_auc[str(metric)] = {"live": live, "proposed": proposed}
+        if (
+            len(bands) > 1
+            and proposed is not None
+            and proposed >= (live or 0.5) + settings["metric_shape_min_auc_gain"]
+        ):
+            shapes[str(metric)] = bands
+    return shapes, fit_auc
+
+
+def proposed_metric_seeds(
+    metric_scoring: pd.DataFrame, metric_bands: pd.DataFrame, shapes: dict[str, list]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The whole metric_scoring / metric_bands tables with the learned shapes in place."""
+    scoring = metric_scoring.copy()
+    changed = scoring["metric_name"].isin(list(shapes))
+    scoring.loc[changed, "method"] = "bands"
+    scoring.loc[changed, "description"] = scoring.loc[changed, "description"].map(
+        lambda text: f"{text} (bands learned by calibration)"
+    )
+    bands = metric_bands[~metric_bands["metric_name"].isin(list(shapes))]
+    learned = pd.DataFrame(
+        [
+            {
+                "metric_name": metric,
+                "lower_bound": lower,
+                "band_score": score,
+                "band_label": f"learned band {position + 1}",
+            }
+            for metric, rows in shapes.items()
+            for position, (lower, score) in enumerate(rows)
+        ],
+        columns=metric_bands.columns,
+    )
+    return scoring, pd.concat([bands, learned], ignore_index=True)
+
+
+def fit_weight_sets(
+    fit_rows: pd.DataFrame,
+    sub_scores: np.ndarray,
+    live_sets: dict[str, np.ndarray],
+    bounds: list[tuple[float, float]],
+    settings: dict[str, float],
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """`default` from every fit row not onboarding; each plan and `onboarding` from its own rows
+    when they hold enough churners and customers, else the default set's weights."""
+    onboarding = fit_rows["is_onboarding"].fillna(False).to_numpy(bool)
+    y = fit_rows["churned"].to_numpy()
+
+    def enough(mask: np.ndarray) -> bool:
+        return (
+            y[mask].sum() >= settings["min_churners_per_set"]
+            and fit_rows.loc[mask, "customer_id"].nunique() >= settings["min_customers_per_set"]
+        )
+
+    default_mask = ~onboarding
+    default = fit.fit_weights(
+        sub_scores[default_mask], y[default_mask], bounds, live_sets.get("default")
+    )
+    weights, source = {"default": default}, {"default": "fitted"}
+    for name in sorted(set(live_sets) - {"default"}):
+        mask = onboarding if name == "onboarding" else (~onboarding & (fit_rows["plan"] == name))
+        mask = np.asarray(mask, dtype=bool)
+        if enough(mask):
+            weights[name] = fit.fit_weights(sub_scores[mask], y[mask], bounds, live_sets[name])
+            source[name] = "fitted"
+        else:
+            weights[name] = default
+            source[name] = "default"
+    return weights, source
+
+
+def calibrate(
+    warehouse: Path,
+    project_root: Path = REPO_ROOT,
+    proposed_dir: Path | None = None,
+    report_dir: Path | None = None,
+    work_dir: Path | None = None,
+    valid_from: date | None = None,
+) -> dict[str, Any]:
+    """Runs the whole calibration; returns the report (also written to report_dir)."""
+    seeds_dir = project_root / "seeds"
+    proposed_dir = proposed_dir or seeds_dir / "proposed"
+    report_dir = report_dir or warehouse.parent / "calibration"
+    work_dir = work_dir or report_dir / "rescoring"
+    variables = dbt_vars(project_root)
+    horizon = int(variables["churn_horizon_days"])
+    step = int(variables["backtest_step_days"])
+    settings = read_settings(seeds_dir)
+    bounds = read_bounds(seeds_dir)
+    health_weights = pd.read_csv(seeds_dir / "health_weights.csv")
+    thresholds_seed = pd.read_csv(seeds_dir / "segment_thresholds.csv")
+    metric_scoring = pd.read_csv(seeds_dir / "metric_scoring.csv")
+    metric_bands = pd.read_csv(seeds_dir / "metric_bands.csv")
+    health_settings = pd.read_csv(seeds_dir / "health_settings.csv").set_index("setting")
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        observations = read_observations(con)
+        cancellations = read_cancellations(con)
+        metric_history = read_metric_history(con)
+        last_date = last_history_date(con)
+    if observations.empty:
+        raise ValueError(
+            f"{warehouse}: no score history on the metric history's days "
+            "(intermediate.int_health__metric_history); score a longer range first"
+        )
+    valid_from = valid_from or last_date + timedelta(days=1)
+    if valid_from <= last_date:
+        raise ValueError(
+            f"valid_from {valid_from} lies inside the scored history (last day {last_date}): "
+            "a proposal may only apply from a day after it"
+        )
+
+    labelled = label(observations, cancellations, horizon, last_date)
+    labelled = labelled[~labelled["has_override"].astype(bool)].reset_index(drop=True)
+    if labelled.empty or labelled["churned"].nunique() < 2:
+        raise ValueError(
+            f"{warehouse}: no observation with {horizon} days of follow-up and both outcomes; "
+            "calibration needs a longer history"
+        )
+    the_split = split(
+        labelled,
+        horizon,
+        settings["holdout_share"],
+        int(settings["min_split_days"]),
+        int(settings["random_seed"]),
+    )
+
+    shapes, metric_fit_auc = fit_metric_shapes(
+        labelled, the_split.fit, metric_history, metric_scoring, settings
+    )
+    scoring_seed, bands_seed = proposed_metric_seeds(metric_scoring, metric_bands, shapes)
+    live_sub = labelled[[f"{d}_score" for d in DIMENSIONS]].to_numpy(float)
+    proposed_metric_scores = None
+    if shapes:
+        days = labelled["score_date"]
+        rescored, proposed_metric_scores = rescore(
+            project_root,
+            warehouse,
+            work_dir,
+            scoring_seed,
+            bands_seed,
+            days.min().date(),
+            days.max().date(),
+            step,
+        )
+        merged = labelled[["customer_id", "score_date"]].merge(
+            rescored, on=["customer_id", "score_date"], how="left"
+        )
+        proposed_sub = merged[[f"{d}_score" for d in DIMENSIONS]].to_numpy(float)
+    else:
+        proposed_sub = live_sub
+
+    live_sets = live_weight_sets(health_weights, last_date)
+    fit_rows = labelled[the_split.fit].reset_index(drop=True)
+    weights, weight_source = fit_weight_sets(
+        fit_rows, proposed_sub[the_split.fit], live_sets, bounds, settings
+    )
+    # Evaluated with the weights exactly as written to the proposed seed.
+    weights = {name: _rounded_to_one(w) for name, w in weights.items()}
+    row_weights = weights_per_row(weights, labelled["plan"], labelled["is_onboarding"])
+    proposed_score = fit.combine(proposed_sub, row_weights)
+
+    fit_scored = the_split.fit & ~np.isnan(proposed_score)
+    y = labelled["churned"].to_numpy()
+    live_thresholds = rows_in_force(thresholds_seed, last_date, ["segment"])
+    thresholds = fit.fit_segment_thresholds(
+        proposed_score[fit_scored],
+        y[fit_scored],
+        live_thresholds,
+        settings["at_risk_rate_multiple"],
+        settings["promoter_rate_multiple"],
+    )
+    churn_bands = fit.fit_churn_risk_bands(
+        proposed_score[fit_scored], y[fit_scored], int(settings["churn_risk_max_bands"])
+    )
+    proposal = Proposal(weights, weight_source, shapes, thresholds, churn_bands, metric_fit_auc)
+
+    live_sets_rows = weights_per_row(live_sets, labelled["plan"], labelled["is_onboarding"])
+    report = evaluate(
+        labelled=labelled,
+        the_split=the_split,
+        live_sub=live_sub,
+        proposed_sub=proposed_sub,
+        live_weights=live_sets_rows,
+        proposed_weights=row_weights,
+        proposed_score=proposed_score,
+        live_thresholds=live_thresholds,
+        proposal=proposal,
+        metric_history=metric_history,
+        proposed_metric_scores=proposed_metric_scores,
+        min_completeness_pct=float(health_settings.at["min_data_completeness_pct", "value"]),
+    )
+    report.update(
+        {
+            "warehouse": str(warehouse),
+            "last_history_date": str(last_date),
+            "valid_from": str(valid_from),
+            "churn_horizon_days": horizon,
+            "observation_step_days": step,
+            "staleness_auc_margin": settings["staleness_auc_margin"],
+            "metric_shapes_evaluated_by": (
+                "dbt scoring re-run on a copy of the project and warehouse with the proposed "
+                "metric seeds, for the observation days"
+                if shapes
+                else "no metric shape proposed: sub-scores are the history's"
+            ),
+        }
+    )
+    write_proposed_seeds(
+        proposed_dir, proposal, live_thresholds, scoring_seed, bands_seed, valid_from
+    )
+    write_report(report_dir, report)
+    return report
+
+
+def write_proposed_seeds(
+    proposed_dir: Path,
+    proposal: Proposal,
+    live_thresholds: pd.DataFrame,
+    scoring_seed: pd.DataFrame,
+    bands_seed: pd.DataFrame,
+    valid_from: date,
+) -> None:
+    """The proposal in the live seeds' formats, every versioned row with the new valid_from;
+    metric rules only for the metrics whose shape was learned."""
+    proposed_dir.mkdir(parents=True, exist_ok=True)
+    for stale in proposed_dir.glob("*.csv"):
+        stale.unlink()
+    day = str(valid_from)
+    pd.DataFrame(
+        [
+            {"plan": name, "dimension": dimension, "weight": round(float(w), 4), "valid_from": day}
+            for name, weights in proposal.weights.items()
+            for dimension, w in zip(DIMENSIONS, _rounded_to_one(weights), strict=True)
+        ]
+    ).to_csv(proposed_dir / "health_weights.csv", index=False)
+    thresholds = live_thresholds.drop(columns=["valid_from"]).copy()
+    thresholds["min_score"] = thresholds["segment"].map(proposal.thresholds).astype(int)
+    thresholds["requires_advocacy"] = thresholds["requires_advocacy"].map(lambda v: str(v).lower())
+    thresholds["valid_from"] = day
+    thresholds.sort_values("segment_order")[
+        ["segment", "min_score", "health_color", "segment_order", "requires_advocacy", "valid_from"]
+    ].to_csv(proposed_dir / "segment_thresholds.csv", index=False)
+    pd.DataFrame(
+        [
+            {"min_score": int(lower), "churn_risk": risk, "valid_from": day}
+            for lower, risk in proposal.churn_risk_bands
+        ]
+    ).to_csv(proposed_dir / "churn_risk_bands.csv", index=False)
+    if proposal.metric_bands:
+        learned = list(proposal.metric_bands)
+        scoring_seed[scoring_seed["metric_name"].isin(learned)].to_csv(
+            proposed_dir / "metric_scoring.csv", index=False
+        )
+        bands_seed[bands_seed["metric_name"].isin(learned)].to_csv(
+            proposed_dir / "metric_bands.csv", index=False
+        )
+
+
+def _rounded_to_one(weights: np.ndarray) -> np.ndarray:
+    """Weights rounded to 4 decimals that still sum to exactly 1 (the rest on the largest)."""
+    rounded = np.round(weights, 4)
+    rounded[int(np.argmax(rounded))] += round(1.0 - rounded.sum(), 4)
+    return np.round(rounded, 4)
+
+
+__all__ = ["Proposal", "Split", "calibrate"]

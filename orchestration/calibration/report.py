@@ -1,0 +1,159 @@
+"""The calibration report: `report.json` (every figure) and `report.md` (the same for people)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write_report(report_dir: Path, report: dict[str, Any]) -> None:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (report_dir / "report.md").write_text(markdown(report))
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join("-" if v is None else str(v) for v in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def markdown(report: dict[str, Any]) -> str:
+    s = report["split"]
+    out = [
+        "# Calibration report",
+        "",
+        f"History to {report['last_history_date']}; proposal valid from {report['valid_from']}; "
+        f"churn = a cancellation requested within {report['churn_horizon_days']} days.",
+        "",
+        "## Split",
+        "",
+        f"By **{s['kind']}**. Fit: {s['fit_observations']} observations "
+        f"({s['fit_churned']} churned, {s['fit_customers']} customers, {len(s['fit_days'])} days"
+        + (f", labels up to {s['fit_last_label_date']}" if s["fit_last_label_date"] else "")
+        + f"). Hold-out: {s['holdout_observations']} observations ({s['holdout_churned']} "
+        f"churned, {s['holdout_customers']} customers, {len(s['holdout_days'])} days"
+        + (f", from {s['holdout_first_date']}" if s["holdout_first_date"] else "")
+        + f"). Live and proposed are compared on the {s['compared_observations']} hold-out "
+        "observations both score.",
+        "",
+        f"How it was evaluated: live = the history's `health_score` (the real scoring); proposed "
+        f"= sub-scores from {report['metric_shapes_evaluated_by']}, combined with the proposed "
+        "weights exactly as the SQL does (re-normalised weighted mean over present dimensions).",
+        "",
+        "## Hold-out",
+        "",
+    ]
+    out += _table(
+        ["", "live", "proposed"],
+        [
+            ["AUC", report["holdout_auc_live"], report["holdout_auc_proposed"]],
+            [
+                "precision-recall AUC",
+                report["holdout_pr_auc_live"],
+                report["holdout_pr_auc_proposed"],
+            ],
+            ["grey share", report["grey_share"]["live"], report["grey_share"]["proposed"]],
+            [
+                "churners grey",
+                report["grey_share"]["live_churners_grey"],
+                report["grey_share"]["proposed_churners_grey"],
+            ],
+        ],
+    )
+    out += [
+        f"Proposed AUC over every hold-out observation it scores: "
+        f"{report['holdout_auc_proposed_all_scored']}. Overall hold-out churn rate "
+        f"{report['holdout_churn_rate']}.",
+        "",
+        "### Lift by decile (1 = lowest scores)",
+        "",
+    ]
+    live, proposed = report["lift_by_decile"]["live"], report["lift_by_decile"]["proposed"]
+    out += _table(
+        ["decile", "live churn rate", "live lift", "proposed churn rate", "proposed lift"],
+        [
+            [a["decile"], a["churn_rate"], a["lift"], b["churn_rate"], b["lift"]]
+            for a, b in zip(live, proposed, strict=False)
+        ],
+    )
+    out += ["### Churn rate per segment (by score band)", ""]
+    for side in ("live", "proposed"):
+        out += [f"{side}:", ""]
+        out += _table(
+            ["segment", "observations", "churned", "churn rate"],
+            [
+                [r["segment"], r["observations"], r["churned"], r["churn_rate"]]
+                for r in report["churn_rate_by_segment"][side]
+            ],
+        )
+    out += ["### Reliability of churn_risk (proposed bands)", ""]
+    out += _table(
+        ["decile", "observations", "predicted", "observed", "gap (points)"],
+        [
+            [r["decile"], r["observations"], r["predicted"], r["observed"], r["gap_points"]]
+            for r in report["churn_risk_reliability"]
+        ],
+    )
+    changes = report["segment_changes"]
+    out += [
+        f"### Segment changes on {changes['day']}",
+        "",
+        f"{changes['changed']} of {changes['customers']} customers change segment.",
+        "",
+    ]
+    out += _table(["move", "customers"], [[k, v] for k, v in changes["moves"].items()])
+    out += ["### Biggest movers", ""]
+    out += _table(
+        ["customer", "live", "proposed", "change", "segments", "drivers"],
+        [
+            [
+                m["customer_id"],
+                m["live_score"],
+                m["proposed_score"],
+                m["change"],
+                f"{m['live_segment']} -> {m['proposed_segment']}",
+                ", ".join(m["drivers"]),
+            ]
+            for m in report["biggest_movers"]
+        ],
+    )
+    out += ["### AUC per dimension and per metric (hold-out)", ""]
+    out += _table(
+        ["dimension", "live", "proposed"],
+        [[d, v["live"], v["proposed"]] for d, v in report["dimension_auc"].items()],
+    )
+    out += _table(
+        ["metric", "live", "proposed"],
+        [[m, v["live"], v["proposed"]] for m, v in report["metric_auc"].items()],
+    )
+    p = report["proposal"]
+    out += ["## Proposal", "", "Weights (fitted on the set's own rows, or the default set's):", ""]
+    dims = list(next(iter(p["weights"].values())))
+    out += _table(
+        ["set", "source", *dims],
+        [
+            [name, p["weight_set_source"][name], *(round(w[d], 4) for d in dims)]
+            for name, w in p["weights"].items()
+        ],
+    )
+    out += _table(["segment", "min_score"], [[k, v] for k, v in p["segment_thresholds"].items()])
+    out += _table(
+        ["min_score", "churn_risk"],
+        [[b["min_score"], b["churn_risk"]] for b in p["churn_risk_bands"]],
+    )
+    learned = p["learned_metric_shapes"]
+    out += [f"Learned metric shapes: {', '.join(learned) or 'none'}.", ""]
+    for metric, bands in learned.items():
+        out += [f"{metric}:", ""]
+        out += _table(
+            ["lower_bound", "band_score"], [[b["lower_bound"], b["band_score"]] for b in bands]
+        )
+    out += [
+        "Accept with `make accept-calibration`: it appends the proposed weights, thresholds and "
+        "churn_risk bands to `seeds/` with the new valid_from and replaces the rules of the "
+        "learned metrics.",
+        "",
+    ]
+    return "\n".join(out)

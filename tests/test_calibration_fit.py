@@ -1,0 +1,282 @@
+"""The calibration maths and its honesty, on small synthetic observations: bounded weights that
+sum to 1, a planted signal found, a time split without overlap, labels that move the fit only
+where they should, learned metric shapes, ordered segments, churn-risk bands, the staleness
+check and accepting a proposal."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestration.assets.calibration import staleness
+from orchestration.calibration import fit
+from orchestration.calibration.acceptance import accept
+from orchestration.calibration.evaluation import segment_of
+from orchestration.calibration.observations import DIMENSIONS, label, split
+from orchestration.calibration.proposal import fit_weight_sets
+
+BOUNDS = [(0.05, 0.6)] * len(DIMENSIONS)
+SETTINGS = {"min_churners_per_set": 30.0, "min_customers_per_set": 50.0}
+HORIZON = 90
+
+
+def planted(n: int, signal: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-scores where churn depends on dimension `signal` alone; some dimensions missing."""
+    rng = np.random.default_rng(seed)
+    scores = rng.uniform(0, 100, size=(n, len(DIMENSIONS)))
+    scores[rng.random(scores.shape) < 0.15] = np.nan
+    scores[:, signal] = rng.uniform(0, 100, size=n)
+    churn_probability = 1 / (1 + np.exp((scores[:, signal] - 30) / 8))
+    return scores, (rng.random(n) < churn_probability).astype(int)
+
+
+def test_fitted_weights_stay_within_bounds_and_sum_to_one() -> None:
+    scores, churned = planted(3000, signal=2)
+    weights = fit.fit_weights(scores, churned, BOUNDS)
+    assert weights.sum() == pytest.approx(1.0, abs=1e-9)
+    assert all(low - 1e-9 <= w <= high + 1e-9 for w, (low, high) in zip(weights, BOUNDS, strict=True))
+
+
+@pytest.mark.parametrize("signal", [0, 4])
+def test_the_dimension_that_carries_all_churn_gets_the_largest_weight(signal: int) -> None:
+    scores, churned = planted(3000, signal=signal)
+    weights = fit.fit_weights(scores, churned, BOUNDS)
+    assert int(np.argmax(weights)) == signal
+    assert weights[signal] == pytest.approx(0.6, abs=0.02)
+    start = np.full(len(DIMENSIONS), 1 / len(DIMENSIONS))
+    assert fit.health_auc(churned, fit.combine(scores, weights)) > fit.health_auc(
+        churned, fit.combine(scores, np.tile(start, (len(scores), 1)))
+    )
+
+
+def test_combine_renormalises_over_the_dimensions_present() -> None:
+    scores = np.array([[80.0, np.nan, 40.0, np.nan, np.nan, np.nan], [np.nan] * 6])
+    weights = np.array([[0.25, 0.5, 0.25, 0.0, 0.0, 0.0]] * 2)
+    combined = fit.combine(scores, weights)
+    assert combined[0] == pytest.approx(60.0)
+    assert np.isnan(combined[1])
+
+
+def history(customers: int = 120, first: date = date(2025, 1, 6), weeks: int = 52) -> pd.DataFrame:
+    """Weekly observations of every customer, with random sub-scores."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for week in range(weeks):
+        for customer in range(customers):
+            row = {
+                "customer_id": f"C{customer:04d}",
+                "score_date": first + timedelta(days=7 * week),
+                "plan": "growth",
+                "is_onboarding": False,
+                "lifecycle_status": "active",
+                "has_override": False,
+            }
+            row.update({f"{d}_score": rng.uniform(0, 100) for d in DIMENSIONS})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cancellations_for(observations: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    customers = observations["customer_id"].unique()
+    days = np.sort(observations["score_date"].unique())
+    chosen = rng.choice(customers, size=int(len(customers) * share), replace=False)
+    return pd.DataFrame(
+        {"customer_id": chosen, "cancelled_date": rng.choice(days, size=len(chosen))}
+    )
+
+
+def fitted_default_weights(observations: pd.DataFrame, cancellations: pd.DataFrame) -> np.ndarray:
+    last = max(observations["score_date"])
+    labelled = label(observations, cancellations, HORIZON, last)
+    the_split = split(labelled, HORIZON, 0.3, 4, 42)
+    fit_rows = labelled[the_split.fit].reset_index(drop=True)
+    sub = fit_rows[[f"{d}_score" for d in DIMENSIONS]].to_numpy(float)
+    weights, _ = fit_weight_sets(fit_rows, sub, {"default": np.full(6, 1 / 6)}, BOUNDS, SETTINGS)
+    return weights["default"]
+
+
+def test_time_split_keeps_every_fit_label_window_before_the_holdout() -> None:
+    observations = history()
+    last = max(observations["score_date"])
+    labelled = label(observations, cancellations_for(observations, 0.4, 1), HORIZON, last)
+    the_split = split(labelled, HORIZON, 0.3, 4, 42)
+    assert the_split.kind == "time"
+    fit_days = labelled.loc[the_split.fit, "score_date"]
+    holdout_days = labelled.loc[the_split.holdout, "score_date"]
+    assert fit_days.max() + pd.Timedelta(days=HORIZON) < holdout_days.min()
+    assert str((fit_days.max() + pd.Timedelta(days=HORIZON)).date()) <= str(
+        the_split.fit_last_label_date
+    )
+    assert not (the_split.fit & the_split.holdout).any()
+    # Every labelled observation has a whole horizon of follow-up inside the history.
+    assert labelled["score_date"].max() + pd.Timedelta(days=HORIZON) <= pd.Timestamp(last)
+
+
+def test_short_history_is_split_by_customer_with_a_seeded_share() -> None:
+    observations = history(weeks=16)
+    last = max(observations["score_date"])
+    labelled = label(observations, cancellations_for(observations, 0.4, 1), HORIZON, last)
+    first = split(labelled, HORIZON, 0.3, 4, 42)
+    again = split(labelled, HORIZON, 0.3, 4, 42)
+    assert first.kind == "customer"
+    assert (first.holdout == again.holdout).all()
+    held = set(labelled.loc[first.holdout, "customer_id"])
+    assert held.isdisjoint(set(labelled.loc[first.fit, "customer_id"]))
+    assert len(held) == round(labelled["customer_id"].nunique() * 0.3)
+
+
+def test_a_label_after_the_fit_window_leaves_the_fit_unchanged_and_one_inside_changes_it() -> None:
+    observations = history()
+    cancellations = cancellations_for(observations, 0.4, 2)
+    last = max(observations["score_date"])
+    labelled = label(observations, cancellations, HORIZON, last)
+    the_split = split(labelled, HORIZON, 0.3, 4, 42)
+    fit_label_end = pd.Timestamp(the_split.fit_last_label_date)
+    before = fitted_default_weights(observations, cancellations)
+
+    late = cancellations["cancelled_date"].map(pd.Timestamp) > fit_label_end + pd.Timedelta(days=7)
+    moved_late = cancellations.copy()
+    # Moved within the hold-out period, after every fit label window: the fit cannot see it.
+    moved_late.loc[late, "cancelled_date"] = [
+        pd.Timestamp(d) - pd.Timedelta(days=5) for d in cancellations.loc[late, "cancelled_date"]
+    ]
+    assert late.sum() > 5
+    assert np.array_equal(fitted_default_weights(observations, moved_late), before)
+
+    early = cancellations["cancelled_date"].map(pd.Timestamp) < fit_label_end - pd.Timedelta(
+        days=120
+    )
+    moved_early = cancellations.copy()
+    moved_early.loc[early, "cancelled_date"] = [
+        pd.Timestamp(d) + pd.Timedelta(days=60) for d in cancellations.loc[early, "cancelled_date"]
+    ]
+    assert early.sum() > 5
+    assert not np.allclose(fitted_default_weights(observations, moved_early), before)
+
+
+def test_a_first_year_churn_peak_in_tenure_is_learned_as_a_low_band() -> None:
+    rng = np.random.default_rng(5)
+    tenure = rng.uniform(0, 1100, size=6000)
+    rate = np.where((tenure > 180) & (tenure < 400), 0.35, 0.05)
+    churned = (rng.random(len(tenure)) < rate).astype(int)
+    bands = fit.fit_metric_shape(tenure, churned, max_bins=8, prior_rows=50)
+    scores = fit.band_lookup(np.array([50.0, 300.0, 900.0]), bands)
+    assert scores[1] < scores[0] and scores[1] < scores[2]
+    assert scores[1] == 0
+    assert bands[0][0] < tenure.min()
+    live_linear = np.clip(tenure / 730 * 100, 0, 100)
+    assert fit.health_auc(churned, fit.band_lookup(tenure, bands)) > fit.health_auc(
+        churned, live_linear
+    )
+
+
+def test_fitted_segment_thresholds_order_churn_rates_from_at_risk_to_promoter() -> None:
+    rng = np.random.default_rng(8)
+    score = rng.uniform(0, 100, size=8000)
+    churned = (rng.random(len(score)) < 0.5 * np.exp(-score / 20)).astype(int)
+    live = pd.DataFrame({"segment": ["at_risk", "needs_attention", "engaged", "promoter"]})
+    thresholds = fit.fit_segment_thresholds(score, churned, live, 2.0, 0.5)
+    assert (
+        thresholds["at_risk"]
+        < thresholds["needs_attention"]
+        < thresholds["engaged"]
+        < thresholds["promoter"]
+    )
+    frame = pd.DataFrame({"segment": segment_of(score, thresholds), "churned": churned})
+    rates = frame.groupby("segment")["churned"].mean()
+    assert rates["at_risk"] > rates["needs_attention"] > rates["engaged"] > rates["promoter"]
+    overall = churned.mean()
+    assert rates["at_risk"] >= 2 * overall and rates["promoter"] < 0.5 * overall
+
+
+def test_churn_risk_bands_start_at_zero_fall_with_the_score_and_match_observed_rates() -> None:
+    rng = np.random.default_rng(9)
+    score = rng.uniform(0, 100, size=20000)
+    churned = (rng.random(len(score)) < 0.6 * np.exp(-score / 25)).astype(int)
+    bands = fit.fit_churn_risk_bands(score, churned, max_bands=8)
+    assert bands[0][0] == 0
+    assert 2 <= len(bands) <= 8
+    risks = [risk for _, risk in bands]
+    assert risks == sorted(risks, reverse=True)
+    predicted = fit.band_lookup(score, bands)
+    for low, high in [(0, 10), (45, 55), (90, 100)]:
+        inside = (score >= low) & (score < high)
+        assert abs(predicted[inside].mean() - churned[inside].mean()) < 0.05
+
+
+@pytest.mark.parametrize(
+    ("live", "proposed", "passes"),
+    [(0.70, 0.72, True), (0.70, 0.73, True), (0.70, 0.75, False), (None, 0.8, True)],
+)
+def test_staleness_check_warns_only_when_the_proposal_wins_by_more_than_the_margin(
+    live: float | None, proposed: float, passes: bool
+) -> None:
+    passed, _ = staleness({"holdout_auc_live": live, "holdout_auc_proposed": proposed}, 0.03)
+    assert passed is passes
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_accept_appends_the_proposal_with_its_valid_from_and_twice_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    seeds = tmp_path / "seeds"
+    live_weights = "plan,dimension,weight,valid_from\ndefault,usage,1.0,2000-01-01\n"
+    write(seeds / "health_weights.csv", live_weights)
+    write(
+        seeds / "metric_scoring.csv",
+        "dimension,metric_name,method,metric_weight,worst_value,best_value,description\n"
+        "relationship,tenure_days,linear,0.1,0,730,Days\n"
+        "relationship,renewals_completed,linear,0.1,0,3,Renewals\n",
+    )
+    write(
+        seeds / "metric_bands.csv",
+        "metric_name,lower_bound,band_score,band_label\nlatest_nps,0,0,detractor\n",
+    )
+    write(
+        seeds / "proposed" / "health_weights.csv",
+        "plan,dimension,weight,valid_from\ndefault,usage,1.0,2026-10-01\n",
+    )
+    write(
+        seeds / "proposed" / "metric_scoring.csv",
+        "dimension,metric_name,method,metric_weight,worst_value,best_value,description\n"
+        "relationship,tenure_days,bands,0.1,0,730,Days (bands learned by calibration)\n",
+    )
+    write(
+        seeds / "proposed" / "metric_bands.csv",
+        "metric_name,lower_bound,band_score,band_label\n"
+        "tenure_days,-1000000000.0,100,learned band 1\ntenure_days,200.0,0,learned band 2\n",
+    )
+    said = accept(seeds)
+    weights = pd.read_csv(seeds / "health_weights.csv", dtype=str)
+    assert list(weights["valid_from"]) == ["2000-01-01", "2026-10-01"]
+    assert any("appended 1 rows valid from 2026-10-01" in line for line in said)
+    scoring = pd.read_csv(seeds / "metric_scoring.csv")
+    assert list(scoring["metric_name"]) == ["tenure_days", "renewals_completed"]
+    assert list(scoring["method"]) == ["bands", "linear"]
+    bands = pd.read_csv(seeds / "metric_bands.csv")
+    assert sorted(bands["metric_name"]) == ["latest_nps", "tenure_days", "tenure_days"]
+
+    snapshot = {p.name: p.read_text() for p in seeds.glob("*.csv")}
+    said_again = accept(seeds)
+    assert {p.name: p.read_text() for p in seeds.glob("*.csv")} == snapshot
+    assert all("unchanged" in line for line in said_again)
+
+
+def test_accept_refuses_a_proposal_older_than_the_live_rows(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    write(seeds / "health_weights.csv", "plan,dimension,weight,valid_from\nd,usage,1,2026-12-01\n")
+    write(
+        seeds / "proposed" / "health_weights.csv",
+        "plan,dimension,weight,valid_from\nd,usage,1,2026-10-01\n",
+    )
+    with pytest.raises(ValueError, match="valid from after 2026-10-01"):
+        accept(seeds)
