@@ -38,7 +38,8 @@ def test_fitted_weights_stay_within_bounds_and_sum_to_one() -> None:
     scores, churned = planted(3000, signal=2)
     weights = fit.fit_weights(scores, churned, BOUNDS)
     assert weights.sum() == pytest.approx(1.0, abs=1e-9)
-    assert all(low - 1e-9 <= w <= high + 1e-9 for w, (low, high) in zip(weights, BOUNDS, strict=True))
+    for weight, (low, high) in zip(weights, BOUNDS, strict=True):
+        assert low - 1e-9 <= weight <= high + 1e-9
 
 
 @pytest.mark.parametrize("signal", [0, 4])
