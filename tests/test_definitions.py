@@ -94,3 +94,26 @@ def test_every_asset_runs_a_partition_range_in_one_run() -> None:
         if node.is_materializable:
             policy = node.backfill_policy
             assert policy is not None and policy.max_partitions_per_run is None, key
+
+
+def test_metric_history_is_scored_with_the_daily_partitions() -> None:
+    graph = defs.resolve_asset_graph()
+    key = AssetKey(["intermediate", "int_health__metric_history"])
+    assert key in graph.get_all_asset_keys()
+    assert graph.get(key).partitions_def is not None
+    daily = defs.resolve_job_def("daily_refresh").asset_layer.executable_asset_keys
+    assert key in daily
+
+
+def test_calibration_runs_monthly_on_its_own_and_not_in_the_daily_job() -> None:
+    proposal = AssetKey(["calibration_proposal"])
+    daily = defs.resolve_job_def("daily_refresh").asset_layer.executable_asset_keys
+    assert proposal not in daily
+    monthly = defs.resolve_job_def("monthly_calibration").asset_layer.executable_asset_keys
+    assert set(monthly) == {proposal}
+    schedule = defs.resolve_schedule_def("monthly_calibration_schedule")
+    assert schedule.cron_schedule == "0 7 1 * *"
+    graph = defs.resolve_asset_graph()
+    assert AssetKey(["customer_health"]) in graph.get(proposal).parent_keys
+    check_names = {(c.asset_key, c.name) for c in graph.asset_check_keys}
+    assert (proposal, "live_configuration_not_stale") in check_names
