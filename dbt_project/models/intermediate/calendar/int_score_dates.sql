@@ -50,7 +50,7 @@ candidate_days as (
 
 final as (
 
-    select score_date
+    select candidate_days.score_date
     from candidate_days
     where mod({{ day_number }}, {{ var('score_every_days', 1) }}) = 0
 
