@@ -16,6 +16,7 @@ from orchestration.assets.ingestion import ingestion_assets
 from orchestration.checks import (
     backtest_auc_floor,
     customer_health_expectations,
+    data_quality_findings,
     reconciliation_checks,
 )
 from orchestration.resources import build_resources
@@ -26,6 +27,7 @@ defs = Definitions(
     asset_checks=[
         customer_health_expectations,
         backtest_auc_floor,
+        data_quality_findings,
         calibration_staleness,
         *reconciliation_checks,
     ],
