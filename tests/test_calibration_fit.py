@@ -17,7 +17,7 @@ from orchestration.calibration import fit
 from orchestration.calibration.acceptance import accept
 from orchestration.calibration.evaluation import segment_of
 from orchestration.calibration.observations import DIMENSIONS, label, split
-from orchestration.calibration.proposal import fit_weight_sets
+from orchestration.calibration.proposal import fit_metric_shapes, fit_weight_sets
 
 BOUNDS = [(0.05, 0.6)] * len(DIMENSIONS)
 SETTINGS = {"min_churners_per_set": 30.0, "min_customers_per_set": 50.0}
@@ -281,3 +281,47 @@ def test_accept_refuses_a_proposal_older_than_the_live_rows(tmp_path: Path) -> N
     )
     with pytest.raises(ValueError, match="valid from after 2026-10-01"):
         accept(seeds)
+
+
+def test_a_learned_shape_is_proposed_for_a_signal_metric_and_not_for_a_noise_metric() -> None:
+    rng = np.random.default_rng(4)
+    n = 4000
+    labelled = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:05d}" for i in range(n)],
+            "score_date": pd.Timestamp("2026-01-01"),
+        }
+    )
+    tenure = rng.uniform(0, 1000, size=n)
+    labelled["churned"] = (
+        rng.random(n) < np.where((tenure > 150) & (tenure < 400), 0.3, 0.04)
+    ).astype(int)
+    history = pd.concat(
+        [
+            labelled.assign(
+                metric_name="tenure_days",
+                metric_value=tenure,
+                metric_score=np.clip(tenure / 730 * 100, 0, 100),
+            ),
+            labelled.assign(
+                metric_name="reopen_pct",
+                metric_value=rng.uniform(0, 100, size=n),
+                metric_score=rng.uniform(0, 100, size=n),
+            ),
+        ]
+    ).drop(columns="churned")
+    scoring = pd.DataFrame(
+        {"metric_name": ["tenure_days", "reopen_pct"], "method": ["linear", "linear"]}
+    )
+    settings = {
+        "random_seed": 1.0,
+        "metric_shape_bins": 6.0,
+        "metric_shape_prior_rows": 50.0,
+        "metric_shape_min_churners_per_band": 15.0,
+        "metric_shape_min_auc_gain": 0.02,
+    }
+    shapes, fit_auc = fit_metric_shapes(
+        labelled, np.ones(n, dtype=bool), history, scoring, settings
+    )
+    assert list(shapes) == ["tenure_days"]
+    assert fit_auc["tenure_days"]["proposed"] > fit_auc["tenure_days"]["live"] + 0.05

@@ -36,6 +36,17 @@ def health_auc(churned: np.ndarray, score: np.ndarray) -> float | None:
     return float(roc_auc_score(y, -s))
 
 
+def auc_noise_margin(churned: np.ndarray) -> float:
+    """Two standard errors of the difference of two unrelated scores' AUCs at chance level
+    (Hanley and McNeil): a gain under this is what noise alone gives."""
+    positives = float(churned.sum())
+    negatives = float(len(churned) - positives)
+    if positives == 0 or negatives == 0:
+        return 1.0
+    standard_error = np.sqrt((positives + negatives + 1) / (12 * positives * negatives))
+    return float(2 * np.sqrt(2) * standard_error)
+
+
 def _log_likelihood(score: np.ndarray, churned: np.ndarray, a: float, b: float) -> float:
     z = a + b * (score - 50.0) / 10.0
     # log(1 + e^z) computed stably; churn probability is sigmoid(z).
@@ -79,13 +90,19 @@ def fit_weights(
 
 
 def fit_metric_shape(
-    values: np.ndarray, churned: np.ndarray, max_bins: int, prior_rows: float
+    values: np.ndarray,
+    churned: np.ndarray,
+    max_bins: int,
+    prior_rows: float,
+    min_churners_per_bin: int = 1,
 ) -> list[tuple[float, float]]:
     """Bands (lower bound, 0-100 score) of a metric from churn rates in quantile bins of its
     values: the lowest churn rate scores 100, the highest 0, any direction or shape (a
-    first-year peak in tenure, say). Rates are shrunk towards the overall rate by `prior_rows`.
+    first-year peak in tenure, say). Fewer bins when churners are few (about
+    `min_churners_per_bin` each); rates are shrunk towards the overall rate by `prior_rows`.
     The first band starts at -inf's stand-in, -1e9, so every value falls in a band."""
     values = values.astype(float)
+    max_bins = int(max(2, min(max_bins, churned.sum() // max(min_churners_per_bin, 1))))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         binner = KBinsDiscretizer(

@@ -91,12 +91,28 @@ def fit_metric_shapes(
     metric_scoring: pd.DataFrame,
     settings: dict[str, float],
 ) -> tuple[dict[str, list[tuple[float, float]]], dict[str, dict[str, float | None]]]:
-    """A learned shape per metric whose AUC on the fit observations beats the live rule's by
-    `metric_shape_min_auc_gain`. Percentile metrics keep their rule (they rank within the plan)."""
+    """A learned shape per metric whose AUC beats the live rule's by `metric_shape_min_auc_gain`
+    out of fold (two halves of the fit customers, seeded, each half's shape scored on the other
+    half) and by more than chance would (`fit.auc_noise_margin`), so a shape that only fits
+    noise is not proposed. Percentile metrics keep their rule
+    (they rank within the plan)."""
     fit_rows = labelled.loc[fit_mask, ["customer_id", "score_date", "churned"]]
     history = metric_history.assign(score_date=pd.to_datetime(metric_history["score_date"]))
     rows = history.merge(fit_rows, on=["customer_id", "score_date"], how="inner")
     methods = metric_scoring.set_index("metric_name")["method"]
+    customers = np.sort(fit_rows["customer_id"].unique())
+    rng = np.random.default_rng(int(settings["random_seed"]))
+    halves = set(rng.choice(customers, size=len(customers) // 2, replace=False))
+
+    def shape(values: np.ndarray, churned: np.ndarray) -> list[tuple[float, float]]:
+        return fit.fit_metric_shape(
+            values,
+            churned,
+            int(settings["metric_shape_bins"]),
+            settings["metric_shape_prior_rows"],
+            int(settings["metric_shape_min_churners_per_band"]),
+        )
+
     shapes: dict[str, list[tuple[float, float]]] = {}
     fit_auc: dict[str, dict[str, float | None]] = {}
     for metric, group in rows.groupby("metric_name"):
@@ -104,16 +120,23 @@ def fit_metric_shapes(
             continue
         y = group["churned"].to_numpy()
         values = group["metric_value"].to_numpy(float)
-        bands = fit.fit_metric_shape(
-            values, y, int(settings["metric_shape_bins"]), settings["metric_shape_prior_rows"]
-        )
-        live = fit.health_auc(y, group["metric_score"].to_numpy(float))
-        proposed = fit.health_auc(y, fit.band_lookup(values, bands))
+        live_scores = group["metric_score"].to_numpy(float)
+        half = group["customer_id"].isin(halves).to_numpy()
+        live_folds, proposed_folds = [], []
+        for train in (half, ~half):
+            if y[train].sum() == 0 or y[~train].min() == y[~train].max():
+                continue
+            bands = shape(values[train], y[train])
+            proposed_folds.append(fit.health_auc(y[~train], fit.band_lookup(values[~train], bands)))
+            live_folds.append(fit.health_auc(y[~train], live_scores[~train]))
+        if not proposed_folds:
+            continue
+        live = float(np.mean([a if a is not None else 0.5 for a in live_folds]))
+        proposed = float(np.mean([a if a is not None else 0.5 for a in proposed_folds]))
         fit_auc[str(metric)] = {"live": live, "proposed": proposed}
-        if (
-            len(bands) > 1
-            and proposed is not None
-            and proposed >= (live or 0.5) + settings["metric_shape_min_auc_gain"]
+        bands = shape(values, y)
+        if len(bands) > 1 and proposed - live >= max(
+            settings["metric_shape_min_auc_gain"], fit.auc_noise_margin(y)
         ):
             shapes[str(metric)] = bands
     return shapes, fit_auc
