@@ -197,6 +197,15 @@ def evaluate(
     }
     gaps = [row["gap_points"] for row in report["churn_risk_reliability"]]
     report["churn_risk_max_gap_points"] = max(gaps) if gaps else None
+    fit_rate, hold_rate = y[the_split.fit].mean(), y[hold].mean()
+    report["split"]["fit_churn_rate"] = _round(fit_rate)
+    report["churn_risk_note"] = (
+        "within 5 points in every decile"
+        if gaps and max(gaps) <= 5
+        else f"a decile is more than 5 points off: the churn rate was {fit_rate:.3f} in the fit "
+        f"observations and {hold_rate:.3f} in the hold-out, and bands fitted on the one "
+        "cannot anticipate the other's overall level"
+    )
     report.update(
         _movers(
             labelled,

@@ -96,6 +96,7 @@ def markdown(report: dict[str, Any]) -> str:
             for r in report["churn_risk_reliability"]
         ],
     )
+    out += [f"churn_risk: {report['churn_risk_note']}.", ""]
     changes = report["segment_changes"]
     out += [
         f"### Segment changes on {changes['day']}",
