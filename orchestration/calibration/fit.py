@@ -36,11 +36,18 @@ def health_auc(churned: np.ndarray, score: np.ndarray) -> float | None:
     return float(roc_auc_score(y, -s))
 
 
-def auc_noise_margin(churned: np.ndarray) -> float:
+def auc_noise_margin(churned: np.ndarray, customer_ids: np.ndarray | None = None) -> float:
     """Two standard errors of the difference of two unrelated scores' AUCs at chance level
-    (Hanley and McNeil): a gain under this is what noise alone gives."""
-    positives = float(churned.sum())
-    negatives = float(len(churned) - positives)
+    (Hanley and McNeil): a gain under this is what noise alone gives. With `customer_ids`, the
+    counts are distinct customers (churned at least once, or never): a customer's weekly
+    observations are not independent evidence."""
+    if customer_ids is None:
+        positives = float(churned.sum())
+        negatives = float(len(churned) - positives)
+    else:
+        ever = pd.Series(churned).groupby(np.asarray(customer_ids)).max()
+        positives = float(ever.sum())
+        negatives = float(len(ever) - positives)
     if positives == 0 or negatives == 0:
         return 1.0
     standard_error = np.sqrt((positives + negatives + 1) / (12 * positives * negatives))

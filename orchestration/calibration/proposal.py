@@ -136,7 +136,8 @@ def fit_metric_shapes(
         fit_auc[str(metric)] = {"live": live, "proposed": proposed}
         bands = shape(values, y)
         if len(bands) > 1 and proposed - live >= max(
-            settings["metric_shape_min_auc_gain"], fit.auc_noise_margin(y)
+            settings["metric_shape_min_auc_gain"],
+            fit.auc_noise_margin(y, group["customer_id"].to_numpy()),
         ):
             shapes[str(metric)] = bands
     return shapes, fit_auc
