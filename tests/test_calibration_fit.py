@@ -97,8 +97,7 @@ def fitted_default_weights(observations: pd.DataFrame, cancellations: pd.DataFra
     the_split = split(labelled, HORIZON, 0.3, 4, 42)
     fit_rows = labelled[the_split.fit].reset_index(drop=True)
     sub = fit_rows[[f"{d}_score" for d in DIMENSIONS]].to_numpy(float)
-    weights, _ = fit_weight_sets(fit_rows, sub, {"default": np.full(6, 1 / 6)}, BOUNDS, SETTINGS)
-    return weights["default"]
+    return fit.fit_weights(sub, fit_rows["churned"].to_numpy(), BOUNDS)
 
 
 def test_time_split_keeps_every_fit_label_window_before_the_holdout() -> None:
@@ -325,3 +324,34 @@ def test_a_learned_shape_is_proposed_for_a_signal_metric_and_not_for_a_noise_met
     )
     assert list(shapes) == ["tenure_days"]
     assert fit_auc["tenure_days"]["proposed"] > fit_auc["tenure_days"]["live"] + 0.05
+
+
+def weight_rows(n: int, plan: np.ndarray, signal: int | None, seed: int) -> pd.DataFrame:
+    scores, churned = planted(n, signal=signal if signal is not None else 0, seed=seed)
+    if signal is None:
+        churned = np.random.default_rng(seed + 1).permutation(churned)
+    frame = pd.DataFrame(scores, columns=[f"{d}_score" for d in DIMENSIONS])
+    frame["customer_id"] = [f"C{i:05d}" for i in range(n)]
+    frame["plan"] = plan
+    frame["is_onboarding"] = False
+    frame["churned"] = churned
+    return frame
+
+
+def test_weight_sets_fit_where_outcomes_allow_and_keep_the_live_set_without_evidence() -> None:
+    n = 4000
+    plan = np.where(np.arange(n) < 3960, "growth", "starter")
+    live = {name: np.full(6, 1 / 6) for name in ("default", "growth", "starter", "onboarding")}
+    rows = weight_rows(n, plan, signal=3, seed=21)
+    sub = rows[[f"{d}_score" for d in DIMENSIONS]].to_numpy(float)
+    weights, source = fit_weight_sets(rows, sub, live, BOUNDS, SETTINGS | {"random_seed": 1.0})
+    assert source["default"] == source["growth"] == "fitted"
+    assert int(np.argmax(weights["growth"])) == 3
+    # 40 starter customers are fewer than min_customers_per_set; nobody onboards.
+    assert source["starter"] == source["onboarding"] == "default"
+    assert np.array_equal(weights["starter"], weights["default"])
+
+    noise = weight_rows(n, plan, signal=None, seed=21)
+    weights, source = fit_weight_sets(noise, sub, live, BOUNDS, SETTINGS | {"random_seed": 1.0})
+    assert source["default"].startswith("live")
+    assert np.array_equal(weights["default"], live["default"])

@@ -178,9 +178,35 @@ def fit_weight_sets(
     settings: dict[str, float],
 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """`default` from every fit row not onboarding; each plan and `onboarding` from its own rows
-    when they hold enough churners and customers, else the default set's weights."""
+    when they hold enough churners and customers, else the default set's weights. A fitted set
+    that does not beat the live set out of fold (two seeded halves of the fit customers, each
+    half's fit scored on the other) keeps the live weights: no change without evidence."""
     onboarding = fit_rows["is_onboarding"].fillna(False).to_numpy(bool)
     y = fit_rows["churned"].to_numpy()
+    customers = np.sort(fit_rows["customer_id"].unique())
+    rng = np.random.default_rng(int(settings.get("random_seed", 0)))
+    halves = set(rng.choice(customers, len(customers) // 2, replace=False))
+    half = fit_rows["customer_id"].isin(halves).to_numpy()
+
+    def fitted_or_live(mask: np.ndarray, live: np.ndarray | None) -> tuple[np.ndarray, str]:
+        fitted = fit.fit_weights(sub_scores[mask], y[mask], bounds, live)
+        if live is None:
+            return fitted, "fitted"
+        gains = []
+        for train in (half, ~half):
+            fit_part, check_part = mask & train, mask & ~train
+            if y[fit_part].sum() == 0 or y[check_part].min() == y[check_part].max():
+                continue
+            weights = fit.fit_weights(sub_scores[fit_part], y[fit_part], bounds, live)
+            check = sub_scores[check_part]
+            tiled = np.tile(live, (len(check), 1))
+            gains.append(
+                fit.health_auc(y[check_part], fit.combine(check, np.tile(weights, (len(check), 1))))
+                - fit.health_auc(y[check_part], fit.combine(check, tiled))
+            )
+        if gains and float(np.mean(gains)) <= 0:
+            return live, "live (the fit did not beat it out of fold)"
+        return fitted, "fitted"
 
     def enough(mask: np.ndarray) -> bool:
         return (
@@ -189,16 +215,13 @@ def fit_weight_sets(
         )
 
     default_mask = ~onboarding
-    default = fit.fit_weights(
-        sub_scores[default_mask], y[default_mask], bounds, live_sets.get("default")
-    )
-    weights, source = {"default": default}, {"default": "fitted"}
+    default, default_source = fitted_or_live(default_mask, live_sets.get("default"))
+    weights, source = {"default": default}, {"default": default_source}
     for name in sorted(set(live_sets) - {"default"}):
         mask = onboarding if name == "onboarding" else (~onboarding & (fit_rows["plan"] == name))
         mask = np.asarray(mask, dtype=bool)
         if enough(mask):
-            weights[name] = fit.fit_weights(sub_scores[mask], y[mask], bounds, live_sets[name])
-            source[name] = "fitted"
+            weights[name], source[name] = fitted_or_live(mask, live_sets[name])
         else:
             weights[name] = default
             source[name] = "default"
