@@ -97,7 +97,9 @@ def summary(profile: str, report: dict) -> str:
         "",
         f"split {report['split']['kind']}; hold-out AUC live {report['holdout_auc_live']}, "
         f"proposed {report['holdout_auc_proposed']} "
-        f"(gain {round(report['holdout_auc_proposed'] - report['holdout_auc_live'], 4)}); "
+        f"(gain {round(report['holdout_auc_proposed'] - report['holdout_auc_live'], 4)}; "
+        f"every observation, grey as a tie: live {report['holdout_auc_live_all']}, proposed "
+        f"{report['holdout_auc_proposed_all']}); "
         f"grey share live {report['grey_share']['live']} -> proposed "
         f"{report['grey_share']['proposed']}; churn rate per proposed segment "
         + ", ".join(f"{s} {r}" for s, r in zip(order, rates, strict=True))

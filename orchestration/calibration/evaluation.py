@@ -146,6 +146,12 @@ def evaluate(
         "holdout_pr_auc_live": _round(pr_auc(y[common], live_score[common])),
         "holdout_pr_auc_proposed": _round(pr_auc(y[common], proposed_score[common])),
         "holdout_auc_proposed_all_scored": _round(fit.health_auc(y[hold], proposed_score[hold])),
+        # Every hold-out observation, a customer without a score ranked as a tie at the median:
+        # what a CS team sees when grey customers cannot be ranked at all.
+        "holdout_auc_live_all": _round(fit.health_auc(y[hold], _grey_at_median(live_score[hold]))),
+        "holdout_auc_proposed_all": _round(
+            fit.health_auc(y[hold], _grey_at_median(proposed_score[hold]))
+        ),
         "holdout_churn_rate": _round(y[hold].mean()),
         "lift_by_decile": {
             "live": lift_by_decile(y[common], live_score[common]),
@@ -221,6 +227,11 @@ def evaluate(
         )
     )
     return report
+
+
+def _grey_at_median(score: np.ndarray) -> np.ndarray:
+    known = score[~np.isnan(score)]
+    return np.where(np.isnan(score), np.median(known) if len(known) else 50.0, score)
 
 
 def _text(value: object) -> str | None:

@@ -54,6 +54,11 @@ def markdown(report: dict[str, Any]) -> str:
                 report["holdout_pr_auc_live"],
                 report["holdout_pr_auc_proposed"],
             ],
+            [
+                "AUC, every observation (grey as a tie at the median)",
+                report["holdout_auc_live_all"],
+                report["holdout_auc_proposed_all"],
+            ],
             ["grey share", report["grey_share"]["live"], report["grey_share"]["proposed"]],
             [
                 "churners grey",
