@@ -59,7 +59,9 @@ def rescore(
             "max_score_days": (last_day - first_day).days + 1,
         }
     )
-    _dbt(work_dir, copy, "seed", "--select", "metric_scoring", "metric_bands", "--full-refresh")
+    # Every seed (they are small): the copy scores with exactly this checkout's seeds, plus the
+    # proposed metric rules, whatever seeds the warehouse was last built with.
+    _dbt(work_dir, copy, "seed", "--full-refresh")
     _dbt(
         work_dir,
         copy,
