@@ -84,6 +84,10 @@ def _num(value: object, digits: int = 1) -> str:
     return str(value)
 
 
+def _pct(value: object) -> float | None:
+    return None if value is None else 100 * float(value)  # type: ignore[arg-type]
+
+
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> list[dict]:
     cursor = con.execute(sql, params)
     columns = [d[0] for d in cursor.description]
@@ -129,6 +133,18 @@ def worked_example(warehouse: Path, customer_id: str | None = None) -> str:
             " where customer_id = ? and score_date = ?",
             [customer_id, day],
         )[0]
+        settings = {
+            row["setting"]: row["value"]
+            for row in _query(con, "select setting, value from seeds.health_settings", [])
+        }
+        bands = _query(
+            con,
+            "select * from seeds.churn_risk_bands"
+            " where valid_from = (select max(valid_from) from seeds.churn_risk_bands"
+            " where valid_from <= ?) and min_score <= ? order by min_score desc limit 1",
+            [day, mart["health_score"]],
+        )
+        band = bands[0] if bands else None
         out = [
             f"Customer `{customer_id}` ({mart['plan']} plan, {_num(mart['mrr'], 0)} MRR) on "
             f"{day}, weight set `{mart['weight_set']}`.",
@@ -190,6 +206,13 @@ def worked_example(warehouse: Path, customer_id: str | None = None) -> str:
         out += [
             f"| **overall** | **{_num(mart['health_score'])}** | | "
             f"{_num(mart['data_completeness_pct'])}% of the weight present | |",
+            "",
+            f"Score confidence `{mart['score_confidence']}` (high from "
+            f"{_num(settings['score_confidence_high_min_pct'], 0)}% of the weight present, medium "
+            f"from {_num(settings['score_confidence_medium_min_pct'], 0)}%); churn risk within 90 "
+            f"days {_num(_pct(mart['churn_risk_90d']))}% (`churn_risk_bands`: the band from "
+            f"{_num(band['min_score'], 2) if band else '-'}, valid from "
+            f"{band['valid_from'] if band else '-'}).",
             "",
             f"**5. Segment:** `{mart['segment']}` ({mart['health_color']}); score segment that day "
             f"`{scored['score_segment']}`, advocacy {_num(mart['has_advocacy'])}, "

@@ -1,4 +1,5 @@
-"""Prints what a run produced: customers per segment and where the warehouse file is."""
+"""Prints what a run produced: customers per segment, score confidence and churn risk, and where
+the warehouse file is."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ def main() -> int:
             "select segment, health_color, customers, total_mrr, avg_health_score"
             " from customer_segments order by segment_order, segment"
         ).fetchall()
+        confidence = dict(
+            con.execute(
+                "select coalesce(score_confidence, 'grey'), count(*) from customer_health"
+                " group by all"
+            ).fetchall()
+        )
+        churn_risk = con.execute(
+            "select avg(churn_risk_90d), sum(churn_risk_90d) from customer_health"
+        ).fetchone()
         history = con.execute(
             "select count(*), min(score_date), max(score_date) from customer_health_daily"
         ).fetchone()
@@ -39,6 +49,17 @@ def main() -> int:
     for segment, colour, customers, mrr, score in rows:
         avg = "" if score is None else f"{score:.1f}"
         print(f"{segment:<18}{colour or '':<8}{customers:>10}{mrr:>14,.0f}{avg:>11}")
+    print(
+        "\nScore confidence (share of the weight with data): "
+        + ", ".join(
+            f"{level} {confidence.get(level, 0):,}" for level in ("high", "medium", "low", "grey")
+        )
+    )
+    if churn_risk[0] is not None:
+        print(
+            f"Churn risk within 90 days: {churn_risk[0]:.1%} on average, "
+            f"{churn_risk[1]:,.0f} cancellation requests expected"
+        )
     print(
         f"\nScore history: {history[0]:,} customer-days from {history[1]} to {history[2]}; "
         f"{alerts:,} alerts"

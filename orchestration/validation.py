@@ -45,11 +45,14 @@ SEGMENTS: tuple[str, ...] = (
     "churning",
 )
 HEALTH_COLORS: tuple[str, ...] = ("red", "yellow", "green", "grey")
+SCORE_CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
 # Every column the suite can look at; anything else in the mart is never read.
 VALIDATED_COLUMNS: tuple[str, ...] = (
     *REQUIRED_COLUMNS,
     *SUB_SCORE_COLUMNS,
     "data_completeness_pct",
+    "score_confidence",
+    "churn_risk_90d",
 )
 
 _POSITION = "suite_position"  # meta key used to report failures in suite order
@@ -177,6 +180,29 @@ def _build_expectations(columns: set[str]) -> list[Expectation]:
             ),
             gxe.ExpectColumnValuesToNotBeNull(column="data_completeness_pct"),
         ]
+    # Every scored customer has a confidence and a churn risk; only grey ones lack them.
+    if "score_confidence" in columns:
+        expectations.append(
+            gxe.ExpectColumnValuesToBeInSet(column="score_confidence", value_set=SCORE_CONFIDENCES)
+        )
+        if "segment" in columns:
+            expectations.append(
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="score_confidence",
+                    row_condition=Column("segment") != "insufficient_data",
+                )
+            )
+    if "churn_risk_90d" in columns:
+        expectations.append(
+            gxe.ExpectColumnValuesToBeBetween(column="churn_risk_90d", min_value=0, max_value=1)
+        )
+        if "segment" in columns:
+            expectations.append(
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="churn_risk_90d",
+                    row_condition=Column("segment") != "insufficient_data",
+                )
+            )
     if "segment" in columns:
         expectations.append(gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=SEGMENTS))
     if "health_color" in columns:

@@ -13,8 +13,9 @@ from orchestration import validation
 from orchestration.validation import REQUIRED_COLUMNS, ValidationOutcome, validate_customer_health
 
 # 1 row count + 4 required-column existence + 2 customer_id + 2 health_score
-# + 6 sub-scores + 2 data_completeness_pct + segment + health_color.
-FULL_SUITE_SIZE = 19
+# + 6 sub-scores + 2 data_completeness_pct + 2 score_confidence + 2 churn_risk_90d
+# + segment + health_color.
+FULL_SUITE_SIZE = 23
 # Only the required columns: 1 + 4 + 2 + 2 + 1 + 1.
 REQUIRED_ONLY_SUITE_SIZE = 11
 
@@ -29,18 +30,21 @@ create table {table} (
     relationship_score double,
     engagement_score double,
     data_completeness_pct double,
+    score_confidence varchar,
+    churn_risk_90d double,
     segment varchar,
     health_color varchar,
     scored_at timestamp  -- not validated: must be ignored
 );
 insert into {table} values
-    ('c1', 82.5, 90, 70, 85, 80, 75, 88, 100, 'promoter', 'green', now()),
-    ('c2', 45, 30, 50, 40, null, 55, 60, 83.3, 'at_risk', 'red', now()),
-    ('c3', 62, 60, 65, 70, 55, 60, 58, 100, 'needs_attention', 'yellow', now()),
-    ('c4', null, null, null, null, null, null, null, 16.7, 'insufficient_data', 'grey', now()),
-    ('c5', 0, 0, 0, 0, 0, 0, 0, 100, 'churning', 'red', now()),
-    ('c6', 100, 100, 100, 100, 100, 100, 100, 0, 'engaged', 'green', now()),
-    ('c7', 71, 70, 72, 69, 74, 70, 71, 50, 'onboarding', 'yellow', now());
+    ('c1', 82.5, 90, 70, 85, 80, 75, 88, 100, 'high', 0.01, 'promoter', 'green', now()),
+    ('c2', 45, 30, 50, 40, null, 55, 60, 83.3, 'high', 0.2, 'at_risk', 'red', now()),
+    ('c3', 62, 60, 65, 70, 55, 60, 58, 100, 'high', 0.05, 'needs_attention', 'yellow', now()),
+    ('c4', null, null, null, null, null, null, null, 0, null, null, 'insufficient_data', 'grey',
+     now()),
+    ('c5', 0, 0, 0, 0, 0, 0, 0, 100, 'high', 1, 'churning', 'red', now()),
+    ('c6', 100, 100, 100, 100, 100, 100, 100, 0, 'low', 0, 'engaged', 'green', now()),
+    ('c7', 71, 70, 72, 69, 74, 70, 71, 50, 'medium', 0.03, 'onboarding', 'yellow', now());
 """
 GOOD_ROW_COUNT = 7
 
@@ -183,6 +187,43 @@ def test_null_health_score_is_allowed_only_for_insufficient_data(good_db: Path) 
         "expect_column_values_to_not_be_null(health_score where segment != 'insufficient_data')",
     )
     assert len(outcome.failed) == 1
+
+
+def test_churn_risk_above_one_fails_validation(good_db: Path) -> None:
+    run_sql(good_db, "update customer_health set churn_risk_90d = 1.5 where customer_id = 'c1'")
+
+    outcome = validate_customer_health(good_db)
+
+    assert_fails_with(outcome, "expect_column_values_to_be_between(churn_risk_90d)")
+    assert len(outcome.failed) == 1
+
+
+def test_scored_customer_without_confidence_or_churn_risk_fails_validation(
+    good_db: Path,
+) -> None:
+    run_sql(
+        good_db,
+        "update customer_health set score_confidence = null, churn_risk_90d = null"
+        " where customer_id = 'c2'",
+    )
+
+    outcome = validate_customer_health(good_db)
+
+    where_scored = "where segment != 'insufficient_data'"
+    assert [message.split(":")[0] for message in outcome.failed] == [
+        f"expect_column_values_to_not_be_null(score_confidence {where_scored})",
+        f"expect_column_values_to_not_be_null(churn_risk_90d {where_scored})",
+    ]
+
+
+def test_unknown_score_confidence_fails_validation(good_db: Path) -> None:
+    run_sql(
+        good_db, "update customer_health set score_confidence = 'certain' where customer_id = 'c3'"
+    )
+
+    outcome = validate_customer_health(good_db)
+
+    assert_fails_with(outcome, "expect_column_values_to_be_in_set(score_confidence)")
 
 
 def test_null_data_completeness_pct_fails_validation(good_db: Path) -> None:

@@ -110,6 +110,8 @@ final as (
         {% endfor -%}
         cast(round(current_day.data_completeness_pct, 1) as double) as data_completeness_pct,
         cast(current_day.dimensions_scored as integer) as dimensions_scored,
+        cast(current_day.score_confidence as {{ dbt.type_string() }}) as score_confidence,
+        cast(current_day.churn_risk_90d as double) as churn_risk_90d,
         cast(case
             when current_day.health_score is not null
                 then rank() over (

@@ -202,6 +202,8 @@ final as (
         {% endfor -%}
         round(stabilised.data_completeness_pct, 4) as data_completeness_pct,
         stabilised.dimensions_scored,
+        stabilised.score_confidence,
+        stabilised.churn_risk_90d,
         case when stabilised.is_scored then stabilised.health_rank end as health_rank,
         case when stabilised.is_scored then round(stabilised.health_percentile, 4) end as health_percentile,
         case when stabilised.is_scored then stabilised.plan_rank end as plan_rank,

@@ -6,6 +6,9 @@
     - decile: churn rate per decile of the overall score (1 = lowest) pooled over backtest days,
       and its lift against the overall churn rate;
     - segment: churn rate (precision) and share of all churners caught (recall) per segment;
+    - churn_risk: per decile of the overall score, the observed churn rate against the mean
+      `churn_risk_90d` predicted (reliability of the churn_risk_bands seed);
+    - confidence: churn rate per score_confidence, and the share of observations in it;
     - warning: for customers who asked to cancel, the median days between first turning red
       (within the horizon before the request) and the request.
 -#}
@@ -59,10 +62,23 @@ deciles as (
         score_decile,
         count(*) as observations,
         sum(churned_within_horizon) as churned,
-        avg(cast(churned_within_horizon as double)) as churn_rate
+        avg(cast(churned_within_horizon as double)) as churn_rate,
+        avg(churn_risk_90d) as predicted_churn_risk
 
     from overall_scores
     group by score_decile
+
+),
+
+confidence as (
+
+    select
+        score_confidence,
+        count(*) as observations,
+        sum(churned_within_horizon) as churned
+
+    from overall_scores
+    group by score_confidence
 
 ),
 
@@ -157,6 +173,30 @@ unioned as (
         segments.churned / nullif(cast(sum(segments.churned) over () as double), 0) as metric_value
 
     from segments
+
+    union all
+
+    select
+        'churn_risk' as analysis,
+        cast(null as date) as score_date,
+        cast(score_decile as {{ dbt.type_string() }}) as subject,
+        observations,
+        churned,
+        predicted_churn_risk as metric_value
+
+    from deciles
+
+    union all
+
+    select
+        'confidence' as analysis,
+        cast(null as date) as score_date,
+        score_confidence as subject,
+        observations,
+        churned,
+        observations / nullif(cast(sum(observations) over () as double), 0) as metric_value
+
+    from confidence
 
     union all
 

@@ -66,6 +66,8 @@ labelled as (
         eligible.customer_id,
         eligible.score_date,
         eligible.segment,
+        eligible.score_confidence,
+        eligible.churn_risk_90d,
         {% for subject in subjects -%}
             eligible.{{ subject }}_score,
         {% endfor -%}
@@ -83,6 +85,8 @@ labelled as (
         eligible.customer_id,
         eligible.score_date,
         eligible.segment,
+        eligible.score_confidence,
+        eligible.churn_risk_90d,
         {% for subject in subjects -%}
             eligible.{{ subject }}_score{% if not loop.last %},{% endif %}
         {% endfor %}
@@ -98,6 +102,8 @@ final as (
             '{{ "overall" if subject == "health" else subject }}' as subject,
             {{ subject }}_score as score,
             segment,
+            score_confidence,
+            churn_risk_90d,
             churned_within_horizon,
             cancelled_date
         from labelled

@@ -6,8 +6,12 @@
     - Overrides (`score_overrides` seed) in force that day (valid_from to valid_until, inclusive)
       replace a dimension's sub-score, or the overall score; an expired one stops by itself.
     - Missing is not zero: a dimension without (fresh) data is null and the weights re-normalise
-      over those present. Under `min_data_completeness_pct` of the weight present the customer
-      is insufficient_data and not scored.
+      over those present. A customer is insufficient_data (grey, no score) only when no dimension
+      that carries weight has data (or under the optional `min_data_completeness_pct` floor);
+      `score_confidence` says how much of the weight the score rests on (high / medium / low by
+      `score_confidence_high_min_pct` and `score_confidence_medium_min_pct`).
+    - Churn risk: `churn_risk_90d` is the `churn_risk` of the band of `churn_risk_bands` in force
+      that day (latest valid_from on or before it) with the highest min_score at or below the score.
     - Segments by `segment_thresholds`; a band that `requires_advocacy` (promoter) needs a
       promoter NPS answer in the satisfaction window, a testimonial or positive spontaneous
       feedback. A cancellation requested (churning) or a `hard_rules` rule forces the segment.
@@ -15,6 +19,7 @@
       the gap to 100) with its sentence, each dimension's points (they add up to the score unless
       an overall override is in force), rank and percentile overall and within the plan.
 -#}
+{{ assert_churn_risk_horizon(90) }}
 {%- set dimension_metric_lists = dimension_metrics() -%}
 {%- set dimensions = ['usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
 with
@@ -49,9 +54,19 @@ hard_rules as (
 
 ),
 
+churn_risk_bands as (
+
+    select * from {{ ref('churn_risk_bands') }}
+
+),
+
 settings as (
 
-    {{ settings_row(['min_data_completeness_pct']) }}
+    {{ settings_row([
+        'min_data_completeness_pct',
+        'score_confidence_high_min_pct',
+        'score_confidence_medium_min_pct',
+    ]) }}
 
 ),
 
@@ -251,7 +266,11 @@ combined as (
         customer_id,
         score_date,
         max(weight_set) as weight_set,
-        {{ clamp(weighted_mean('dimension_score', 'weight')) }} as computed_health_score,
+        -- Null, not clamped to 0, when no dimension that carries weight has data.
+        case
+            when sum(case when dimension_score is not null then weight end) > 0
+                then {{ clamp(weighted_mean('dimension_score', 'weight')) }}
+        end as computed_health_score,
         100.0 * {{ ratio('sum(case when dimension_score is not null then weight else 0 end)', 'sum(weight)') }}
             as data_completeness_pct,
         count(dimension_score) as dimensions_scored,
@@ -275,14 +294,18 @@ scored as (
         override_summary.overall_override_score,
         override_summary.override_detail,
         coalesce(override_summary.overall_override_score, combined.computed_health_score) as health_score,
+        -- Grey only when nothing that carries weight has data (or under the optional floor).
         coalesce(
             override_summary.overall_override_score is not null
             or (
-                combined.data_completeness_pct >= settings.min_data_completeness_pct
+                combined.data_completeness_pct > 0
+                and combined.data_completeness_pct >= settings.min_data_completeness_pct
                 and combined.computed_health_score is not null
             ),
             false
-        ) as is_scored
+        ) as is_scored,
+        settings.score_confidence_high_min_pct,
+        settings.score_confidence_medium_min_pct
 
     from combined
     cross join settings
@@ -385,6 +408,44 @@ forced as (
         on
             rules_hit.score_date = thresholds_in_force.score_date
             and rules_hit.forced_segment = thresholds_in_force.segment
+
+),
+
+churn_risk_versions as (
+
+    select
+        score_dates.score_date,
+        churn_risk_bands.min_score,
+        churn_risk_bands.churn_risk,
+        dense_rank() over (
+            partition by score_dates.score_date order by churn_risk_bands.valid_from desc
+        ) as version_rank
+
+    from churn_risk_bands
+    inner join score_dates
+        on churn_risk_bands.valid_from <= score_dates.score_date
+
+),
+
+churn_risk_banded as (
+
+    -- The band of the versions in force with the highest min_score at or below the score.
+    select
+        scored.customer_id,
+        scored.score_date,
+        churn_risk_versions.churn_risk,
+        row_number() over (
+            partition by scored.customer_id, scored.score_date
+            order by churn_risk_versions.min_score desc
+        ) as band_rank
+
+    from scored
+    inner join churn_risk_versions
+        on
+            scored.score_date = churn_risk_versions.score_date
+            and churn_risk_versions.version_rank = 1
+            and scored.health_score >= churn_risk_versions.min_score
+    where scored.is_scored
 
 ),
 
@@ -539,6 +600,13 @@ final as (
         relationship_scores.expansion_status,
         coalesce(support_scores.is_support_silence, false) as is_support_silence,
         scored.is_scored,
+        -- Rounded first: weights summing to 0.5 in floating point must not fall under 50%.
+        case
+            when not scored.is_scored then null
+            when round(scored.data_completeness_pct, 6) >= scored.score_confidence_high_min_pct then 'high'
+            when round(scored.data_completeness_pct, 6) >= scored.score_confidence_medium_min_pct then 'medium'
+            else 'low'
+        end as score_confidence,
         scored.override_detail is not null as has_override,
         scored.override_detail,
 
@@ -554,6 +622,7 @@ final as (
         {% endfor -%}
         scored.data_completeness_pct,
         scored.dimensions_scored,
+        churn_risk_banded.churn_risk as churn_risk_90d,
         ranked.health_rank,
         ranked.health_percentile,
         ranked.plan_rank,
@@ -595,6 +664,11 @@ final as (
         on
             scored.customer_id = ranked.customer_id
             and scored.score_date = ranked.score_date
+    left join churn_risk_banded
+        on
+            scored.customer_id = churn_risk_banded.customer_id
+            and scored.score_date = churn_risk_banded.score_date
+            and churn_risk_banded.band_rank = 1
     {% for dimension in dimensions -%}
         left join {{ dimension }}_scores
             on
