@@ -49,7 +49,7 @@ sample: install
 
 pipeline: install
 	$(BIN)/dbt parse --quiet
-	$(BIN)/dagster asset materialize --select '* and not key:calibration_proposal' -m orchestration.definitions \
+	$(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
 	$(BIN)/python -m orchestration.summary
 
