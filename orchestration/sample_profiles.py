@@ -108,10 +108,10 @@ FIRST_YEAR_CHURN = Profile(
         "churn peaks 4 to 10 months into tenure, is low while onboarding and rare after 18 "
         "months; mostly monthly terms, half the customers are new this year"
     ),
-    annual_share="(case plan0 when 'starter' then 0.05 when 'growth' then 0.1 else 0.3 end)",
+    annual_share="0.0",
     churn_probability=(
         "1 - exp(-exp($hazard_a - $hazard_b * cand.health)"
-        " * (0.15 + 6 * exp(-0.5 * pow((cand.tenure_days - 240) / 80.0, 2)))"
+        " * (0.15 + 8 * exp(-0.5 * pow((cand.tenure_days - 270) / 70.0, 2)))"
         " * cand.exposure_years)"
     ),
     new_customer_weight=2.4,
@@ -127,9 +127,10 @@ SPARSE = Profile(
         "churn in a year while the scores look healthy"
     ),
     is_tracked="u_tracked < 0.45",
-    health_base="1.0 + 0.6 * z_base - (case when u_tracked < 0.45 then 0.0 else 0.4 end)",
+    health_base="1.8 + 0.4 * z_base - (case when u_tracked < 0.45 then 0.0 else 0.4 end)",
+    dip_strength="case when u_dip_silent < 0.5 then 0.0 else 0.4 + 0.8 * u_dip_strength end",
     behaviour="(select * from activity where is_tracked)",
-    hazard_a=-0.6,
+    hazard_a=0.35,
 )
 
 PROFILES: dict[str, Profile] = {
