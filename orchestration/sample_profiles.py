@@ -98,15 +98,17 @@ ONE_DIMENSION = Profile(
         end""",
 )
 
-# A fast-growing self-serve business (mostly monthly terms, half its customers signed in the
-# last year) whose churn peaks after onboarding, in the first year of tenure, and is rare once
-# a customer has stayed a year and a half: "more tenure is healthier" is wrong in its shape.
-# The hidden health still scales the risk and the pre-churn dip is kept.
+# A fast-growing self-serve business on monthly terms (four in five customers signed in the
+# last year) whose churn peaks 7 to 11 months into tenure, after onboarding, and is rare once a
+# customer has stayed 15 months. The peak sits in the middle of the customers' tenures, so the
+# default linear tenure rule ranks churners no better than chance: "more tenure is healthier"
+# is wrong in its shape. The hidden health still scales the risk and the pre-churn dip is kept,
+# so the behaviour dimensions still warn.
 FIRST_YEAR_CHURN = Profile(
     name="first_year_churn",
     summary=(
-        "churn peaks 4 to 10 months into tenure, is low while onboarding and rare after 18 "
-        "months; mostly monthly terms, half the customers are new this year"
+        "churn peaks 7 to 11 months into tenure, is low while onboarding and rare after 15 "
+        "months; monthly terms, four in five customers are new this year"
     ),
     annual_share="0.0",
     churn_probability=(
@@ -118,8 +120,9 @@ FIRST_YEAR_CHURN = Profile(
 )
 
 # Most customers are not tracked: no product usage, tickets, surveys or engagement, only
-# subscriptions and invoices (relationship and financial). Tracked customers look healthy, so
-# the default bands colour nearly everyone green, while a quarter of customers churn in a year.
+# subscriptions and invoices (relationship and financial), and untracked ones are less healthy.
+# Everyone's behaviour looks healthy and half the churners give no warning, so the default bands
+# colour nearly every scored customer green, while a quarter of customers churn in a year.
 SPARSE = Profile(
     name="sparse",
     summary=(
