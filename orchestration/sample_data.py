@@ -338,6 +338,7 @@ deltas as (
         (case when term_months = 12 then 0.22 else 0.025 end) * exp(0.35 * boundary_health)
             as p_expand,
         (case when term_months = 12 then 0.08 else 0.010 end) * exp(-0.5 * boundary_health)
+        $contract_factor
             as p_contract
     from with_health
 ),

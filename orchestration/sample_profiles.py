@@ -32,6 +32,8 @@ class Profile:
       ``tenure_days``): the probability that the candidate is accepted as the churn;
     - ``behaviour``: the relation of customer-weeks that drives usage, tickets, surveys and
       engagement (invoices and subscriptions always use every live customer-week);
+    - ``contract_factor``: appended to the probability of a seat contraction at the start of
+      period ``k`` (``term_months``, ``boundary_health``).
     """
 
     name: str
@@ -45,6 +47,7 @@ class Profile:
         "1 - exp(-exp($hazard_a - $hazard_b * cand.health) * cand.exposure_years)"
     )
     behaviour: str = "activity"
+    contract_factor: str = ""
     # Share of customers created inside the window is this times days / (history + days).
     new_customer_weight: float = 0.75
     # Churn hazard per year is exp(hazard_a - hazard_b * health) in the default rule.
@@ -65,6 +68,7 @@ class Profile:
                 "mid_term_exposure": self.mid_term_exposure,
                 "churn_probability": self.churn_probability,
                 "behaviour": self.behaviour,
+                "contract_factor": self.contract_factor,
             },
         )
 
@@ -99,24 +103,28 @@ ONE_DIMENSION = Profile(
 )
 
 # A fast-growing self-serve business on monthly terms (four in five customers signed in the
-# last year) whose churn peaks 7 to 11 months into tenure, after onboarding, and is rare once a
-# customer has stayed 15 months. The peak sits in the middle of the customers' tenures, so the
-# default linear tenure rule ranks churners no better than chance: "more tenure is healthier"
-# is wrong in its shape. The hidden health still scales the risk and the pre-churn dip is kept,
-# so the behaviour dimensions still warn.
+# last year) whose churn peaks 8 to 12 months into tenure, after onboarding, and is rare once a
+# customer has stayed 16 months; customers past a year trim seats but stay. The peak sits in
+# the middle of the customers' tenures, so the default relationship rules (more tenure and
+# renewals are healthier, a contraction is a warning) rank churners no better than chance:
+# "more tenure is healthier" is wrong in its shape. The hidden health still scales the risk
+# and the pre-churn dip is kept, so the behaviour dimensions still warn.
 FIRST_YEAR_CHURN = Profile(
     name="first_year_churn",
     summary=(
-        "churn peaks 7 to 11 months into tenure, is low while onboarding and rare after 15 "
-        "months; monthly terms, four in five customers are new this year"
+        "churn peaks 8 to 12 months into tenure, is low while onboarding and rare after 16 "
+        "months; customers past a year trim seats but stay; monthly terms, four in five "
+        "customers are new this year"
     ),
     annual_share="0.0",
     churn_probability=(
         "1 - exp(-exp($hazard_a - $hazard_b * cand.health)"
-        " * (0.15 + 8 * exp(-0.5 * pow((cand.tenure_days - 270) / 70.0, 2)))"
+        " * (0.15 + 8 * exp(-0.5 * pow((cand.tenure_days - 300) / 60.0, 2)))"
         " * cand.exposure_years)"
     ),
     new_customer_weight=2.4,
+    # Customers past a year right-size their seats (and stay): contraction is no churn sign.
+    contract_factor="* (case when k * term_months >= 12 then 25 else 1 end)",
 )
 
 # Most customers are not tracked: no product usage, tickets, surveys or engagement, only
