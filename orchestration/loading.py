@@ -209,6 +209,13 @@ class FileLoad:
     load_id: int | None = None
     reasons: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def is_error(self) -> bool:
+        """Rejected or failed now, or rejected earlier and still in the landing folder unchanged:
+        every run reports it, with the message of its rejection, until it is replaced or
+        removed."""
+        return self.status in (REJECTED, FAILED) or (self.status == SKIPPED and bool(self.error))
+
 
 @dataclass
 class SourceLoad:
@@ -217,7 +224,7 @@ class SourceLoad:
 
     @property
     def errors(self) -> list[str]:
-        return [f.error for f in self.files if f.status in (REJECTED, FAILED) and f.error]
+        return [f.error for f in self.files if f.is_error and f.error]
 
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
