@@ -36,7 +36,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingestion_config import ConfigError, IngestionConfig, ReadOptions, load_config
+from orchestration.ingestion_config import (
+    DEFAULT_FUTURE_TOLERANCE_HOURS,
+    ConfigError,
+    IngestionConfig,
+    ReadOptions,
+    load_config,
+)
 from orchestration.sources import (
     BOOLEAN,
     DUCKDB_TYPES,
@@ -637,6 +643,9 @@ class _Plan:
     unnamed: set[str] = field(default_factory=set)  # names given to empty header fields
     decimal_separator: str = "."
     timestamp_formats: dict[str, str | None] = field(default_factory=dict)
+    # Event times after this instant (UTC: the load time plus the tolerance) are quarantined.
+    future_cutoff: datetime | None = None
+    future_tolerance_hours: float = DEFAULT_FUTURE_TOLERANCE_HOURS
 
     def describe(self) -> dict[str, object]:
         dialect = asdict(self.dialect) if self.dialect else {}
@@ -648,6 +657,7 @@ class _Plan:
             **dialect,
             "decimal_separator": self.decimal_separator,
             "timestamp_formats": self.timestamp_formats,
+            "future_after": self.future_cutoff.isoformat(sep=" ") if self.future_cutoff else None,
         }
 
 
@@ -991,6 +1001,22 @@ def _rules(source: Source, plan: _Plan, scales: dict[str, tuple[float, float]]) 
                     QUARANTINE,
                     f"p_{name} is not null and v_{name} is null",
                     "",
+                )
+            )
+        if column.event and plan.future_cutoff is not None:
+            # Optional columns too: loading the row with a null `paid_at` or `resolved_at`
+            # would make a paid invoice look unpaid and a closed ticket look open.
+            cutoff = plan.future_cutoff.isoformat(sep=" ")
+            rules.append(
+                _Rule(
+                    name,
+                    "future_timestamp",
+                    QUARANTINE,
+                    f"v_{name} > timestamp {_literal(cutoff)}",
+                    _literal(
+                        f"is in the future: later than {cutoff[:19]} UTC, the load time plus "
+                        f"the {plan.future_tolerance_hours:g} h tolerance"
+                    ),
                 )
             )
     for check in source.checks:
@@ -1451,10 +1477,16 @@ def load_file(
     landing_dir: Path,
     options: ReadOptions | None = None,
     survey_scales: dict[str, tuple[float, float]] | None = None,
+    load_time: datetime | None = None,
+    future_tolerance_hours: float = DEFAULT_FUTURE_TOLERANCE_HOURS,
 ) -> FileLoad:
-    """Load one file in one transaction with its ledger row; raw is unchanged if it fails."""
+    """Load one file in one transaction with its ledger row; raw is unchanged if it fails.
+
+    `load_time` (naive UTC, default: now) plus `future_tolerance_hours` is the latest event
+    time accepted; tests pass a fixed one so no assertion depends on the clock."""
     options = options or ReadOptions()
     scales = survey_scales or {}
+    future_cutoff = (load_time or _now()) + timedelta(hours=future_tolerance_hours)
     relative = str(path.relative_to(landing_dir)) if path.is_relative_to(landing_dir) else str(path)
     stat = path.stat()
     modified = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
@@ -1534,7 +1566,11 @@ def load_file(
         return FileLoad(path, DUPLICATE, error=note, load_id=load_id)
 
     with _workdir() as workdir:
-        plan = _Plan(file_format="unknown")
+        plan = _Plan(
+            file_format="unknown",
+            future_cutoff=future_cutoff,
+            future_tolerance_hours=future_tolerance_hours,
+        )
         try:
             _plan(con, source, path, options, profile, workdir, plan)
             return _load_rows(con, source, path, relative, plan, options, scales, ledger)
@@ -1722,8 +1758,12 @@ def load_source(
     source_name: str,
     landing_dir: Path,
     config: IngestionConfig | None = None,
+    load_time: datetime | None = None,
 ) -> SourceLoad:
-    """Load every new file of one source; a bad file does not stop the good ones beside it."""
+    """Load every new file of one source; a bad file does not stop the good ones beside it.
+
+    `load_time` (naive UTC) is when the load happens, now unless a test fixes it: event times
+    later than it plus the config's tolerance are quarantined as `future_timestamp`."""
     source = SOURCES[source_name]
     config = config if config is not None else load_config()
     scales = read_survey_scales(config.survey_scales) if source.scored_by else {}
@@ -1732,9 +1772,21 @@ def load_source(
     con.execute("set enable_progress_bar = false")
     ensure_raw_tables(con, source)
     report = SourceLoad(source_name)
+    load_time = load_time or _now()
     for path in landing_files(landing_dir, source_name):
         options = config.for_file(source_name, path.name)
-        report.files.append(load_file(con, source, path, landing_dir, options, scales))
+        report.files.append(
+            load_file(
+                con,
+                source,
+                path,
+                landing_dir,
+                options,
+                scales,
+                load_time,
+                config.future_tolerance_hours,
+            )
+        )
     return report
 
 
