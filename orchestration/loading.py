@@ -189,6 +189,8 @@ _HIGH_BYTES = bytes(range(128, 256))
 # Bytes 0x80-0x9f that Windows-1252 maps to characters (curly quotes, euro, dashes...).
 _CP1252_ONLY = bytes(b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
 _NOT_CP1252_ONLY = bytes(b for b in range(256) if b not in _CP1252_ONLY)
+# Two line ends in a row (LF or CRLF, in 8-bit text or UTF-16 of either byte order).
+_EMPTY_LINE = re.compile(rb"\n\x00?\r?\x00?\n")
 
 
 # DuckDB errors that mean the file's content is unreadable, as opposed to a fault of ours.
@@ -314,6 +316,10 @@ class _TextProfile:
     utf8_bytes: int = 0  # bytes >= 0x80 inside well-formed UTF-8 sequences
     high_bytes: int = 0  # all bytes >= 0x80
     cp1252_bytes: int = 0  # bytes 0x80-0x9f that only Windows-1252 gives a meaning
+    # An empty line somewhere: DuckDB's CSV reader skips those without a trace, so only then
+    # are they counted by a second scan (`_empty_lines`).
+    empty_line: bool = False
+    _tail: bytes = b""
     _decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")()
     )
@@ -321,6 +327,9 @@ class _TextProfile:
     def feed(self, chunk: bytes) -> None:
         if len(self.head) < SAMPLE_BYTES:
             self.head += chunk[: SAMPLE_BYTES - len(self.head)]
+        if not self.empty_line:
+            self.empty_line = _EMPTY_LINE.search(self._tail + chunk) is not None
+            self._tail = chunk[-5:]
         if chunk.isascii():
             return
         high = len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
@@ -646,6 +655,8 @@ class _Plan:
     # Event times after this instant (UTC: the load time plus the tolerance) are quarantined.
     future_cutoff: datetime | None = None
     future_tolerance_hours: float = DEFAULT_FUTURE_TOLERANCE_HOURS
+    # The text has two line ends in a row somewhere (see `_TextProfile.empty_line`).
+    empty_line: bool = False
 
     def describe(self) -> dict[str, object]:
         dialect = asdict(self.dialect) if self.dialect else {}
@@ -773,7 +784,7 @@ def _source_sql(plan: _Plan, rejects: bool) -> str:
                 case when _valid then {values} end as _v,
                 case when _valid then {natives} end as _j
             from (
-                select _row, trim(line) = '' as _blank,
+                select _row, coalesce(trim(line), '') = '' as _blank,
                     case when json_valid(line) then json_type(line) = 'OBJECT' else false end
                         as _valid,
                     line as _line
@@ -1120,6 +1131,8 @@ def _stage_sql(
             _row,
             _blank,
             _ok,
+            {"c0 is null" if plan.file_format == "csv" and plan.names else "false"}
+                as _first_field_empty,
             {", ".join(f"v_{c.name}" for c in source.columns)},
             {_extra_sql(plan)} as _extra,
             case when not _ok and not _blank then {problem_list} end as _problems,
@@ -1221,6 +1234,7 @@ def _plan(
     if not profile.head.strip():
         plan.encoding = "utf-8"
         raise _EmptyFile
+    plan.empty_line = profile.empty_line
     encoding = options.encoding or _detect_encoding(path, profile)
     plan.encoding = _encoding_label(encoding)
     duck = _duckdb_encoding(encoding)
@@ -1650,6 +1664,7 @@ def _load_rows(
         rows_rejected = 0
         if line_based:
             rows_rejected = _quarantine_rejects(con, source, plan, relative, load_id)
+        blank = _blank_lines(con, plan)
         flag_columns = ", ".join(name for name, _ in FLAG_COLUMNS)
         con.execute(
             f"""
@@ -1659,10 +1674,10 @@ def _load_rows(
             """,
             [load_id, source.name, relative],
         )
-        parsed, loaded, blank, flagged = con.execute(
+        parsed, loaded, flagged = con.execute(
             """
             select count(*) filter (where not _blank), count(*) filter (where _ok and not _blank),
-                count(*) filter (where _blank), count(*) filter (where _flags is not null)
+                count(*) filter (where _flags is not null)
             from _landing_stage
             """
         ).fetchone()
@@ -1708,6 +1723,53 @@ def _load_rows(
             con.execute("rollback")
         raise
     return result
+
+
+def _blank_lines(con: duckdb.DuckDBPyConnection, plan: _Plan) -> int:
+    """Blank lines below the header: records whose fields are all empty, lines of spaces (the
+    reader rejects those; they are not quarantined), and empty lines, which DuckDB's reader
+    skips in a file of several columns, so they are counted by a second, one-column scan, run
+    only when the bytes hold two line ends in a row."""
+    blank, first_field_empty = con.execute(
+        "select count(*) filter (where _blank), count(*) filter (where _first_field_empty)"
+        " from _landing_stage"
+    ).fetchone()
+    line_based = plan.file_format in ("csv", "jsonl")
+    rejects = (
+        line_based
+        and con.execute(
+            "select count(*) from duckdb_tables() where table_name = '_landing_rejects'"
+        ).fetchone()[0]
+    )
+    if rejects:
+        blank += con.execute(
+            "select count(distinct line) from _landing_rejects"
+            " where trim(csv_line, e' \\t\\r\\n') = ''"
+        ).fetchone()[0]
+    if plan.file_format != "csv" or len(plan.names) < 2 or not plan.empty_line:
+        return blank
+    dialect = plan.dialect
+    assert dialect is not None and plan.read_path is not None
+    # One column with the file's quoting: each record is one row holding its first field, and
+    # each empty line a row of null. Records whose first field is empty are null too: those
+    # read into the stage and those the reader rejected are taken off.
+    nulls = con.execute(
+        f"""
+        select count(*) filter (where c0 is null)
+        from read_csv({_literal(str(plan.read_path))}, auto_detect = false, header = false,
+            skip = {dialect.skip}, columns = {{'c0': 'VARCHAR'}},
+            delim = {_literal(dialect.delimiter)}, quote = {_literal(dialect.quote)},
+            escape = {_literal(dialect.escape)}, encoding = {_literal(plan.read_encoding)},
+            compression = {_literal(plan.read_compression)}, max_line_size = {MAX_LINE_BYTES},
+            strict_mode = false, ignore_errors = true)
+        """
+    ).fetchone()[0]
+    if rejects:
+        first_field_empty += con.execute(
+            "select count(distinct line) from _landing_rejects where starts_with(csv_line, ?)",
+            [dialect.delimiter],
+        ).fetchone()[0]
+    return blank + max(nulls - first_field_empty, 0)
 
 
 def _quarantine_rejects(

@@ -228,6 +228,9 @@ def test_random_dialects_and_values_either_load_or_quarantine_never_vanish(case:
         assert file.status == "loaded", file.error
         assert file.rows_read == len(case.rows)
         assert file.rows_loaded + file.rows_quarantined == file.rows_read
+        # Empty lines between records count as blank; line ends inside quoted values do not.
+        rows_blank = con.execute("select rows_blank from raw.load_ledger").fetchone()[0]
+        assert rows_blank == sum(case.blank_lines)
 
         loaded = {
             r[0]: r[1:]
