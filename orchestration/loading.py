@@ -155,6 +155,8 @@ LEDGER_COLUMNS = (
     ("rows_blank", "bigint"),
     ("modified_at", "timestamp"),
     ("duplicate_of_load_id", "bigint"),
+    # The latest event time accepted: the load time plus the future tolerance.
+    ("future_after", "timestamp"),
 )
 
 QUARANTINE_COLUMNS = (
@@ -668,7 +670,6 @@ class _Plan:
             **dialect,
             "decimal_separator": self.decimal_separator,
             "timestamp_formats": self.timestamp_formats,
-            "future_after": self.future_cutoff.isoformat(sep=" ") if self.future_cutoff else None,
         }
 
 
@@ -1550,6 +1551,7 @@ def load_file(
         "modified_at": modified,
         "started_at": started,
         "options_fingerprint": fingerprint,
+        "future_after": future_cutoff,
         "rows_read": 0,
         "rows_loaded": 0,
         "rows_quarantined": 0,
