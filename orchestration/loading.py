@@ -191,8 +191,10 @@ _HIGH_BYTES = bytes(range(128, 256))
 # Bytes 0x80-0x9f that Windows-1252 maps to characters (curly quotes, euro, dashes...).
 _CP1252_ONLY = bytes(b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
 _NOT_CP1252_ONLY = bytes(b for b in range(256) if b not in _CP1252_ONLY)
-# Two line ends in a row (LF or CRLF, in 8-bit text or UTF-16 of either byte order).
-_EMPTY_LINE = re.compile(rb"\n\x00?\r?\x00?\n")
+# Two line ends in a row (LF or CRLF), in 8-bit text and in UTF-16 of either byte order. The
+# first is the cheap one, for files whose first bytes hold no NUL.
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
+_EMPTY_LINE_UTF16 = re.compile(rb"\n\x00?\r?\x00?\n")
 
 
 # DuckDB errors that mean the file's content is unreadable, as opposed to a fault of ours.
@@ -319,7 +321,7 @@ class _TextProfile:
     high_bytes: int = 0  # all bytes >= 0x80
     cp1252_bytes: int = 0  # bytes 0x80-0x9f that only Windows-1252 gives a meaning
     # An empty line somewhere: DuckDB's CSV reader skips those without a trace, so only then
-    # are they counted by a second scan (`_empty_lines`).
+    # are they counted by a second scan (`_blank_lines`).
     empty_line: bool = False
     _tail: bytes = b""
     _decoder: codecs.IncrementalDecoder = field(
@@ -327,11 +329,12 @@ class _TextProfile:
     )
 
     def feed(self, chunk: bytes) -> None:
+        if not self.empty_line:
+            pattern = _EMPTY_LINE_UTF16 if b"\x00" in (self.head or chunk)[:4096] else _EMPTY_LINE
+            self.empty_line = pattern.search(self._tail + chunk) is not None
+            self._tail = chunk[-5:]
         if len(self.head) < SAMPLE_BYTES:
             self.head += chunk[: SAMPLE_BYTES - len(self.head)]
-        if not self.empty_line:
-            self.empty_line = _EMPTY_LINE.search(self._tail + chunk) is not None
-            self._tail = chunk[-5:]
         if chunk.isascii():
             return
         high = len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
