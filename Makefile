@@ -46,7 +46,7 @@ sample: install
 
 pipeline: install
 	$(BIN)/dbt parse --quiet
-	$(BIN)/dagster asset materialize --select '*' -m orchestration.definitions \
+	$(BIN)/dg launch --assets '*' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
 	$(BIN)/python -m orchestration.summary
 
