@@ -291,7 +291,9 @@ def test_one_dimension_only_the_relationship_score_separates_churners(
         s: auc for s, auc in one_dimension_auc.items() if s not in ("relationship", "overall")
     }
     assert set(others) == {"usage", "support", "satisfaction", "financial", "engagement"}
-    assert one_dimension_auc["relationship"] >= 0.65
+    # 0.655 here (0.672 on 1,000 customers); the other dimensions 0.53 to 0.56.
+    assert one_dimension_auc["relationship"] >= 0.62
+    assert one_dimension_auc["relationship"] >= max(others.values()) + 0.08
     assert {s: auc for s, auc in others.items() if not 0.42 <= auc <= 0.58} == {}
     # The noise dimensions dilute the one that matters: the default weights lose to it.
     assert one_dimension_auc["overall"] < one_dimension_auc["relationship"] - 0.05
@@ -300,6 +302,7 @@ def test_one_dimension_only_the_relationship_score_separates_churners(
 def test_first_year_churn_makes_the_relationship_score_no_better_than_chance(
     first_year_churn_auc: dict[str, float],
 ) -> None:
+    # 0.497 here (0.517 on 1,000 customers); the default sample's is 0.57 to 0.61.
     assert first_year_churn_auc["relationship"] <= 0.53
     # The behaviour dimensions still warn, as in the default sample.
     assert first_year_churn_auc["usage"] >= 0.58
