@@ -17,6 +17,9 @@ How the data behaves (what the health score is meant to find, never how it score
   with per-customer strength and noise, so that a good score predicts churn well, not perfectly;
 - nothing is recorded for a customer after it churned.
 
+That is the ``default`` profile. Other profiles (``--profile``, ``orchestration.sample_profiles``)
+swap a few SQL fragments to change who churns and why, and what the sources show of it.
+
 Randomness is ``hash(hash(seed, salt, keys))``, never ``random()``: it is the same whatever the
 thread count or row order, draws with different salts are independent (see ``_macros``), and
 every file is written with an ORDER BY that is a total order, so the same arguments give
@@ -335,6 +338,7 @@ deltas as (
         (case when term_months = 12 then 0.22 else 0.025 end) * exp(0.35 * boundary_health)
             as p_expand,
         (case when term_months = 12 then 0.08 else 0.010 end) * exp(-0.5 * boundary_health)
+        $contract_factor
             as p_contract
     from with_health
 ),

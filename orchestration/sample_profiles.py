@@ -32,6 +32,8 @@ class Profile:
       ``tenure_days``): the probability that the candidate is accepted as the churn;
     - ``behaviour``: the relation of customer-weeks that drives usage, tickets, surveys and
       engagement (invoices and subscriptions always use every live customer-week);
+    - ``contract_factor``: appended to the probability of a seat contraction at the start of
+      period ``k`` (``term_months``, ``boundary_health``).
     """
 
     name: str
@@ -45,6 +47,7 @@ class Profile:
         "1 - exp(-exp($hazard_a - $hazard_b * cand.health) * cand.exposure_years)"
     )
     behaviour: str = "activity"
+    contract_factor: str = ""
     # Share of customers created inside the window is this times days / (history + days).
     new_customer_weight: float = 0.75
     # Churn hazard per year is exp(hazard_a - hazard_b * health) in the default rule.
@@ -65,6 +68,7 @@ class Profile:
                 "mid_term_exposure": self.mid_term_exposure,
                 "churn_probability": self.churn_probability,
                 "behaviour": self.behaviour,
+                "contract_factor": self.contract_factor,
             },
         )
 
@@ -98,28 +102,35 @@ ONE_DIMENSION = Profile(
         end""",
 )
 
-# A fast-growing self-serve business (mostly monthly terms, half its customers signed in the
-# last year) whose churn peaks after onboarding, in the first year of tenure, and is rare once
-# a customer has stayed a year and a half: "more tenure is healthier" is wrong in its shape.
-# The hidden health still scales the risk and the pre-churn dip is kept.
+# A fast-growing self-serve business on monthly terms (four in five customers signed in the
+# last year) whose churn peaks 8 to 12 months into tenure, after onboarding, and is rare once a
+# customer has stayed 16 months; customers past a year trim seats but stay. The peak sits in
+# the middle of the customers' tenures, so the default relationship rules (more tenure and
+# renewals are healthier, a contraction is a warning) rank churners no better than chance:
+# "more tenure is healthier" is wrong in its shape. The hidden health still scales the risk
+# and the pre-churn dip is kept, so the behaviour dimensions still warn.
 FIRST_YEAR_CHURN = Profile(
     name="first_year_churn",
     summary=(
-        "churn peaks 4 to 10 months into tenure, is low while onboarding and rare after 18 "
-        "months; mostly monthly terms, half the customers are new this year"
+        "churn peaks 8 to 12 months into tenure, is low while onboarding and rare after 16 "
+        "months; customers past a year trim seats but stay; monthly terms, four in five "
+        "customers are new this year"
     ),
-    annual_share="(case plan0 when 'starter' then 0.05 when 'growth' then 0.1 else 0.3 end)",
+    annual_share="0.0",
     churn_probability=(
         "1 - exp(-exp($hazard_a - $hazard_b * cand.health)"
-        " * (0.15 + 6 * exp(-0.5 * pow((cand.tenure_days - 240) / 80.0, 2)))"
+        " * (0.15 + 8 * exp(-0.5 * pow((cand.tenure_days - 300) / 60.0, 2)))"
         " * cand.exposure_years)"
     ),
     new_customer_weight=2.4,
+    # Customers past a year right-size their seats (and stay): contraction is no churn sign.
+    contract_factor="* (case when k * term_months >= 12 then 25 else 1 end)",
 )
 
 # Most customers are not tracked: no product usage, tickets, surveys or engagement, only
-# subscriptions and invoices (relationship and financial). Tracked customers look healthy, so
-# the default bands colour nearly everyone green, while a quarter of customers churn in a year.
+# subscriptions and invoices (relationship and financial), and untracked ones are less healthy.
+# Everyone's behaviour looks healthy and half the churners give no warning, so the default bands
+# colour nearly every scored customer green, while a quarter of customers churn in a year.
 SPARSE = Profile(
     name="sparse",
     summary=(
@@ -127,9 +138,10 @@ SPARSE = Profile(
         "churn in a year while the scores look healthy"
     ),
     is_tracked="u_tracked < 0.45",
-    health_base="1.0 + 0.6 * z_base - (case when u_tracked < 0.45 then 0.0 else 0.4 end)",
+    health_base="1.8 + 0.4 * z_base - (case when u_tracked < 0.45 then 0.0 else 0.4 end)",
+    dip_strength="case when u_dip_silent < 0.5 then 0.0 else 0.4 + 0.8 * u_dip_strength end",
     behaviour="(select * from activity where is_tracked)",
-    hazard_a=-0.6,
+    hazard_a=0.35,
 )
 
 PROFILES: dict[str, Profile] = {
