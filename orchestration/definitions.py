@@ -7,17 +7,18 @@ from dagster import Definitions, in_process_executor
 from orchestration.assets.alerts import alerts_outbox
 from orchestration.assets.dbt import health_dbt_assets
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.publish import serving_copy
 from orchestration.checks import (
     backtest_auc_floor,
-    customer_health_expectations,
+    mart_expectation_checks,
     reconciliation_checks,
 )
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh_job, daily_refresh_schedule
 
 defs = Definitions(
-    assets=[*ingestion_assets, *health_dbt_assets, alerts_outbox],
-    asset_checks=[customer_health_expectations, backtest_auc_floor, *reconciliation_checks],
+    assets=[*ingestion_assets, *health_dbt_assets, alerts_outbox, serving_copy],
+    asset_checks=[*mart_expectation_checks, backtest_auc_floor, *reconciliation_checks],
     jobs=[daily_refresh_job],
     schedules=[daily_refresh_schedule],
     resources=build_resources(),
