@@ -46,6 +46,7 @@ sample: install
 		--seed $(SEED) --format $(FORMAT) --end-date $(END_DATE) --out $(CHS_LANDING_DIR)
 
 pipeline: install
+	$(BIN)/python -m orchestration.stale_runs
 	$(BIN)/dbt parse --quiet
 	$(BIN)/dagster asset materialize --select '*' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
@@ -56,6 +57,7 @@ run: sample
 		echo "pipeline wall time: $$(( $$(date +%s) - start )) s"
 
 dev: install
+	$(BIN)/python -m orchestration.stale_runs
 	$(BIN)/dagster dev -m orchestration.definitions
 
 lint: install

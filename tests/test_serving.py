@@ -156,3 +156,14 @@ def test_run_killed_mid_way_leaves_the_serving_copy_readable_and_unchanged(
     assert digest(serving) == expected
     with duckdb.connect(str(serving), read_only=True) as con:
         assert con.execute("select count(*) from customer_health").fetchone()[0] > 0
+    # The killed run does not stay "in progress": the sweep marks it failed.
+    swept = subprocess.run(
+        [sys.executable, "-m", "orchestration.stale_runs"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=pipeline_root.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert swept.returncode == 0, swept.stderr[-3000:]
+    assert "marked run" in swept.stdout
