@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -571,7 +572,7 @@ def _comparison_expectations(
         shift = bounds.max_quartile_shift_points
         quartiles = [float(scores.quantile(q)) for q in (0.25, 0.5, 0.75)]
         expectations.append(
-            gxe.ExpectColumnQuantileValuesToBeBetween(
+            _quartiles_expectation()(
                 column=column,
                 quantile_ranges={
                     "quantiles": [0.25, 0.5, 0.75],
@@ -580,3 +581,24 @@ def _comparison_expectations(
             )
         )
     return expectations
+
+
+@cache
+def _quartiles_expectation() -> type[Expectation]:
+    """GX's quantile expectation, with plain booleans in its result.
+
+    In GX 1.24 its result holds numpy booleans, which the validation results store cannot write
+    as JSON, so the Data Docs step fails; this subclass converts them.
+    """
+    import great_expectations.expectations as gxe
+
+    class ExpectColumnQuartilesToBeBetween(gxe.ExpectColumnQuantileValuesToBeBetween):
+        def _validate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            outcome = super()._validate(*args, **kwargs)
+            outcome["success"] = bool(outcome["success"])
+            details = outcome.get("result", {}).get("details", {})
+            if "success_details" in details:
+                details["success_details"] = [bool(v) for v in details["success_details"]]
+            return outcome
+
+    return ExpectColumnQuartilesToBeBetween
