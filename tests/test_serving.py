@@ -167,3 +167,40 @@ def test_run_killed_mid_way_leaves_the_serving_copy_readable_and_unchanged(
     )
     assert swept.returncode == 0, swept.stderr[-3000:]
     assert "marked run" in swept.stdout
+
+
+def test_serving_copy_waits_for_every_marts_blocking_check() -> None:
+    from dagster import AssetKey
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(AssetKey(["serving_copy"])).parent_keys
+    assert parents == {AssetKey([table]) for table in SERVING_TABLES}
+    blocking = {
+        spec.asset_key
+        for checks in defs.asset_checks or []
+        for spec in checks.check_specs
+        if spec.blocking and spec.name == "great_expectations_suite"
+    }
+    assert blocking == parents
+
+
+@pytest.mark.parametrize("table", SERVING_TABLES)
+def test_every_published_column_is_described(pipeline_root: PipelineRoot, table: str) -> None:
+    manifest = json.loads(
+        (Path(__file__).resolve().parent.parent / "target" / "manifest.json").read_text()
+    )
+    node = manifest["nodes"][f"model.customer_health.{table}"]
+    described = {name for name, column in node["columns"].items() if column["description"]}
+    with duckdb.connect(str(pipeline_root.serving), read_only=True) as con:
+        published = {
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'main' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+    assert published - described == set()
+    assert node["config"]["meta"]["owner"]
