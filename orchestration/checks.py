@@ -66,6 +66,8 @@ def build_mart_expectations_check(table: str) -> AssetChecksDefinition:
     )
     def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         outcome = run_mart_suite(table)
+        for failure in outcome.failed:
+            context.log.error(f"{table}: {failure}")
         return AssetCheckResult(
             passed=outcome.success,
             metadata={

@@ -56,7 +56,7 @@ def test_overview_shows_customers_and_colours_of_the_serving_copy(serving_env: P
     segments = app.dataframe[0].value
     assert set(segments["health_color"]) <= {"red", "yellow", "green", "grey"}
     assert segments["customers"].sum() == customers
-    assert len(app.get("arrow_vega_lite_chart")) == 3
+    assert len(app.get("vega_lite_chart")) == 3
 
 
 def test_at_risk_page_filters_by_csm_and_sorts_by_mrr(serving_env: Path) -> None:
@@ -99,7 +99,7 @@ def test_customer_page_explains_the_change_and_the_driver(serving_env: Path) -> 
     texts = " ".join(str(e.value) for e in (*app.info, *app.markdown))
     assert detail in texts
     assert f"{customer_id}'s score" in texts
-    assert len(app.get("arrow_vega_lite_chart")) >= 2  # history and the 7-day change
+    assert len(app.get("vega_lite_chart")) >= 2  # history and the 7-day change
 
 
 def test_alerts_page_lists_every_alert(serving_env: Path) -> None:
@@ -133,7 +133,7 @@ def test_backtest_page_draws_auc_over_time_and_lift(
     monkeypatch.setenv("CHS_SERVING_DIR", str(copy.parent))
     app = run_page("backtest")
     assert metric(app, "Latest AUC of the overall score") == "0.740"
-    assert len(app.get("arrow_vega_lite_chart")) == 2
+    assert len(app.get("vega_lite_chart")) == 2
 
 
 def test_page_without_a_serving_copy_says_how_to_get_one(

@@ -122,7 +122,8 @@ def test_failing_blocking_check_leaves_the_serving_copy_in_place(
     try:
         result = pipeline_root.materialize(PipelineRoot.CURRENT_MARTS)
         log = result.stdout + result.stderr
-        assert "expect_table_row_count_to_be_between" in log
+        assert result.returncode != 0
+        assert "customer_health: expect_table_row_count_to_be_between" in log
         assert "Materialized value serving_copy" not in log
         assert digest(serving) == expected
     finally:
