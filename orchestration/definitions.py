@@ -10,6 +10,7 @@ from orchestration.assets.ingestion import ingestion_assets
 from orchestration.assets.publish import serving_copy
 from orchestration.checks import (
     backtest_auc_floor,
+    data_quality_findings,
     mart_expectation_checks,
     reconciliation_checks,
 )
@@ -18,7 +19,12 @@ from orchestration.schedules import daily_refresh_job, daily_refresh_schedule
 
 defs = Definitions(
     assets=[*ingestion_assets, *health_dbt_assets, alerts_outbox, serving_copy],
-    asset_checks=[*mart_expectation_checks, backtest_auc_floor, *reconciliation_checks],
+    asset_checks=[
+        *mart_expectation_checks,
+        backtest_auc_floor,
+        data_quality_findings,
+        *reconciliation_checks,
+    ],
     jobs=[daily_refresh_job],
     schedules=[daily_refresh_schedule],
     resources=build_resources(),

@@ -12,12 +12,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class PipelineRoot:
-    """A data folder built by `dagster asset materialize`, as `make run` does, on a small sample:
+    """A data folder built by `dg launch`, as `make run` does, on a small sample:
     warehouse, landing files, Dagster home and the published serving copy."""
 
     END = "2026-06-30"
     HISTORY_START = "2026-06-17"
-    CURRENT_MARTS = "customer_health,customer_segments,health_alerts,health_backtest,serving_copy"
+    CURRENT_MARTS = (
+        "key:customer_health or key:customer_segments or key:health_alerts"
+        " or key:health_backtest or key:serving_copy"
+    )
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -33,8 +36,8 @@ class PipelineRoot:
 
     def materialize_command(self, select: str = "*") -> list[str]:
         command = [
-            str(Path(sys.executable).parent / "dagster"),
-            *("asset", "materialize", "--select", select, "-m", "orchestration.definitions"),
+            str(Path(sys.executable).parent / "dg"),
+            *("launch", "--assets", select, "-m", "orchestration.definitions"),
         ]
         if select == "*":
             command += ["--partition-range", f"{self.HISTORY_START}...{self.END}"]

@@ -6,9 +6,9 @@
     day) adds `expansion_bonus_points` only when the engagement sub-score is at or above
     `expansion_min_engagement_score` (health_settings seed): `expansion_status` is `backed`.
     An expansion without that engagement is `not_backed` and neutral (no points either way).
-    Point in time: the end of a term whose cancellation is requested after the day is not known
-    on the day (a cancelled subscription's end is the end of service), so the scheduled end is
-    taken as the start plus the length of the previous term (unknown for a first term).
+    Point in time: the term's end is the one known on the day (`int_customers__lifecycle`: the
+    previous term's length, or the end of service once a cancellation is known), the same rule
+    for every customer whether or not they cancel later.
 -#}
 {%- set metrics = dimension_metrics()['relationship'] -%}
 {%- set tenure_days = dbt.datediff('in_scope.created_date', 'in_scope.score_date', 'day') -%}
@@ -75,38 +75,6 @@ earlier_subscription as (
 
 ),
 
-terms as (
-
-    select
-        subscription_id,
-        started_date,
-        ends_date,
-        cancelled_date,
-        lag({{ dbt.datediff('started_date', 'ends_date', 'day') }}) over (
-            partition by customer_id order by started_date, subscription_id
-        ) as previous_term_days
-
-    from subscriptions
-
-),
-
-known_term_ends as (
-
-    select
-        in_scope.customer_id,
-        in_scope.score_date,
-        case
-            when terms.cancelled_date is null or terms.cancelled_date <= in_scope.score_date
-                then in_scope.current_term_ends_date
-            else cast({{ dbt.dateadd('day', 'terms.previous_term_days', 'terms.started_date') }} as date)
-        end as term_ends_date
-
-    from in_scope
-    inner join terms
-        on in_scope.current_subscription_id = terms.subscription_id
-
-),
-
 renewals as (
 
     select
@@ -136,7 +104,7 @@ metrics as (
         earlier_subscription.plan as comparison_plan,
         {{ tenure_days }} as tenure_days,
         coalesce(renewals.renewals_completed, 0) as renewals_completed,
-        {{ dbt.datediff('in_scope.score_date', 'known_term_ends.term_ends_date', 'day') }}
+        {{ dbt.datediff('in_scope.score_date', 'in_scope.current_term_ends_date', 'day') }}
             as days_to_term_end,
         100.0 * {{ ratio('in_scope.mrr - earlier_subscription.mrr', 'earlier_subscription.mrr') }}
             as mrr_change_pct,
@@ -160,10 +128,6 @@ metrics as (
         on
             in_scope.customer_id = renewals.customer_id
             and in_scope.score_date = renewals.score_date
-    left join known_term_ends
-        on
-            in_scope.customer_id = known_term_ends.customer_id
-            and in_scope.score_date = known_term_ends.score_date
 
 ),
 
