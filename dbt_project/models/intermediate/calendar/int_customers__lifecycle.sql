@@ -17,7 +17,13 @@
     has no row for it.
 -#}
 {%- set term_days = 'current_subscription.previous_term_days' -%}
-{%- set terms_passed = 'cast(floor(' ~ dbt.datediff('current_subscription.started_date', 'score_dates.score_date', 'day') ~ ' / nullif(' ~ term_days ~ ', 0)) as integer)' -%}
+{%- set days_into_term = dbt.datediff(
+    'current_subscription.started_date', 'score_dates.score_date', 'day'
+) -%}
+{%- set terms_passed = 'cast(floor(' ~ days_into_term ~ ' / nullif(' ~ term_days ~ ', 0)) as integer)' -%}
+{%- set next_term_end = dbt.dateadd(
+    'day', term_days ~ ' * (' ~ terms_passed ~ ' + 1)', 'current_subscription.started_date'
+) -%}
 with
 
 customers as (
@@ -48,8 +54,9 @@ terms as (
 
     select
         subscriptions.*,
-        lag({{ dbt.datediff('started_date', 'ends_date', 'day') }}) over (
-            partition by customer_id order by started_date, subscription_id
+        lag({{ dbt.datediff('subscriptions.started_date', 'subscriptions.ends_date', 'day') }}) over (
+            partition by subscriptions.customer_id
+            order by subscriptions.started_date, subscriptions.subscription_id
         ) as previous_term_days
 
     from subscriptions
@@ -147,7 +154,7 @@ final as (
         case
             when current_subscription.cancelled_date <= score_dates.score_date
                 then current_subscription.ends_date
-            else cast({{ dbt.dateadd('day', term_days ~ ' * (' ~ terms_passed ~ ' + 1)', 'current_subscription.started_date') }} as date)
+            else cast({{ next_term_end }} as date)
         end as current_term_ends_date,
         case
             when current_subscription.cancelled_date <= score_dates.score_date

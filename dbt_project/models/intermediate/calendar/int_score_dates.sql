@@ -7,13 +7,8 @@
     stray rows on an otherwise empty day cannot move it. `score_from_date` defaults to the last
     day (a one-day run). At most `max_score_days` days per run.
 -#}
--- The same dependencies whether or not as_of_date is given:
--- depends_on: {{ ref('stg_product__usage_event_deliveries') }}
--- depends_on: {{ ref('int_usage__daily_facts') }}
--- depends_on: {{ ref('health_settings') }}
 with
 
-{% if not var('as_of_date', '') -%}
 deliveries as (
 
     select * from {{ ref('stg_product__usage_event_deliveries') }}
@@ -61,23 +56,21 @@ typical_activity as (
 
 usage_days as (
 
-    select max(daily_activity.activity_date) as latest_activity_date
+    {% if var('as_of_date', '') -%}
+        -- The day is given: nothing to read (the CTEs above are never evaluated).
+        select cast(null as date) as latest_activity_date
+    {%- else -%}
+        select max(daily_activity.activity_date) as latest_activity_date
 
-    from daily_activity
-    cross join typical_activity
-    cross join settings
-    where
-        daily_activity.active_customers
-        >= settings.as_of_min_active_share * typical_activity.typical_active_customers
+        from daily_activity
+        cross join typical_activity
+        cross join settings
+        where
+            daily_activity.active_customers
+            >= settings.as_of_min_active_share * typical_activity.typical_active_customers
+    {%- endif %}
 
 ),
-{%- else -%}
-usage_days as (
-
-    select cast(null as date) as latest_activity_date
-
-),
-{%- endif %}
 
 bounds as (
 

@@ -69,37 +69,55 @@ health_weights_seed as (
 
 customer_rows as (
 
-    select 'subscriptions' as source_name, customer_id, count(*) as row_count
+    select
+        'subscriptions' as source_name,
+        customer_id,
+        count(*) as row_count
     from subscriptions
     group by customer_id
 
     union all
 
-    select 'invoices' as source_name, customer_id, count(*) as row_count
+    select
+        'invoices' as source_name,
+        customer_id,
+        count(*) as row_count
     from invoices
     group by customer_id
 
     union all
 
-    select 'support_tickets' as source_name, customer_id, count(*) as row_count
+    select
+        'support_tickets' as source_name,
+        customer_id,
+        count(*) as row_count
     from tickets
     group by customer_id
 
     union all
 
-    select 'surveys' as source_name, customer_id, count(*) as row_count
+    select
+        'surveys' as source_name,
+        customer_id,
+        count(*) as row_count
     from responses
     group by customer_id
 
     union all
 
-    select 'engagement' as source_name, customer_id, count(*) as row_count
+    select
+        'engagement' as source_name,
+        customer_id,
+        count(*) as row_count
     from touchpoints
     group by customer_id
 
     union all
 
-    select 'product_usage' as source_name, customer_id, sum(event_count) as row_count
+    select
+        'product_usage' as source_name,
+        customer_id,
+        sum(event_count) as row_count
     from daily_facts
     group by customer_id
 
@@ -125,9 +143,15 @@ unknown_customers as (
 customer_plans as (
 
     -- The plans a customer is scored under: the CRM's and its contracts'.
-    select customer_id, plan from customers
+    select
+        customer_id,
+        plan
+    from customers
     union
-    select customer_id, plan from subscriptions
+    select
+        customer_id,
+        plan
+    from subscriptions
     where plan is not null
 
 ),
