@@ -28,19 +28,22 @@ END_DATE ?= 2026-09-30
 HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(END_DATE)') - d.timedelta(days=$(DAYS) - 1))")
 export CHS_HISTORY_START_DATE ?= $(HISTORY_START)
 
-.PHONY: run test dev install sample pipeline lint sqllint pytest dbt-test clean calibrate accept-calibration
+.PHONY: run test dev install sample pipeline lint sqllint pytest dbt-test clean \
+	calibrate accept-calibration chromium dashboard docs docs-serve
 
 $(BIN)/dagster: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,dashboard]'
 	touch $@
 
 install: $(BIN)/dagster $(DAGSTER_HOME)/dagster.yaml
 
-$(DAGSTER_HOME)/dagster.yaml:
+# Run monitoring: a run whose process died (killed, machine restarted) is marked failed instead
+# of staying "in progress"; the daemon of `make dev` does the monitoring.
+$(DAGSTER_HOME)/dagster.yaml: Makefile
 	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\n' > $@
+	printf 'telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n  poll_interval_seconds: 30\n  max_resume_run_attempts: 0\n' > $@
 
 sample: install
 	$(BIN)/python -m orchestration.sample_data --customers $(CUSTOMERS) --days $(DAYS) \
@@ -48,6 +51,7 @@ sample: install
 		--out $(CHS_LANDING_DIR)
 
 pipeline: install
+	$(BIN)/python -m orchestration.stale_runs
 	$(BIN)/dbt parse --quiet
 	$(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
@@ -68,6 +72,7 @@ accept-calibration: install
 
 DAGSTER_PORT ?= 3000
 dev: install
+	$(BIN)/python -m orchestration.stale_runs
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 lint: install
@@ -81,8 +86,35 @@ sqllint: install
 	$(BIN)/dbt parse --quiet
 	$(BIN)/sqlfluff lint dbt_project/models
 
-pytest: install
+pytest: install chromium
 	$(BIN)/python -m pytest -q
+
+# The browser test drives Debian's chromium through playwright (its own browser download cannot
+# be used here). Installed with apt-get when we are root; otherwise says what to run.
+CHS_CHROMIUM ?= /usr/bin/chromium
+export CHS_CHROMIUM
+chromium:
+	@test -x $(CHS_CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "chromium is missing: run 'sudo apt-get install -y chromium'" \
+				"or set CHS_CHROMIUM to a Chromium binary"; exit 1; \
+		fi; }
+
+# The dashboard for CS leads, on the serving copy that `make run` publishes.
+dashboard: install
+	$(BIN)/streamlit run orchestration/dashboard/app.py --server.address 127.0.0.1 \
+		--server.port 8501 --server.headless true --browser.gatherUsageStats false
+
+# dbt docs (offline) into target/, and the Great Expectations Data Docs into data/docs/gx/.
+docs: install
+	$(BIN)/dbt docs generate --quiet
+	$(BIN)/python -m orchestration.gx_docs
+	@echo "dbt docs: make docs-serve (http://127.0.0.1:8080); GX Data Docs: $(CHS_DATA_DIR)/docs/gx/index.html"
+
+docs-serve: docs
+	$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080 --no-browser
 
 # dbt build (models, seeds, data tests, unit tests) on a fresh small sample in its own folder.
 dbt-test: export CHS_DATA_DIR := $(CURDIR)/data/test

@@ -1,6 +1,9 @@
-"""Asset checks beside the assets they check: the Great Expectations suite on the health mart,
-reconciliation of every ingestion (rows read = rows loaded + rows quarantined), the backtest's
-AUC floor and the data-quality findings that a run reports without stopping."""
+"""Asset checks beside the assets they check: a Great Expectations suite on every mart (blocking:
+a mart that fails is not published), reconciliation of every ingestion (rows read = rows loaded
++ rows quarantined), the backtest's AUC floor and the data-quality findings that a run reports
+without stopping."""
+
+from pathlib import Path
 
 import duckdb as duckdb_client
 import yaml
@@ -16,30 +19,72 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.loading import RAW_SCHEMA, reconcile
-from orchestration.project import REPO_ROOT, warehouse_path
+from orchestration.project import REPO_ROOT, data_dir, warehouse_path
+from orchestration.serving import serving_path
 from orchestration.sources import SOURCES
-from orchestration.validation import validate_customer_health
-
-
-@asset_check(
-    asset=AssetKey(["customer_health"]),
-    name="great_expectations_suite",
-    description="Great Expectations suite on customer_health: keys, score ranges, segments, "
-    "colours, completeness.",
-    blocking=True,
+from orchestration.validation import (
+    MART_SUITES,
+    ValidationOutcome,
+    read_comparison_bounds,
+    validate_mart,
 )
-def customer_health_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
+
+MART_CHECK_DESCRIPTIONS: dict[str, str] = {
+    "customer_health": "keys, column types, score ranges, segments, colours, completeness",
+    "customer_health_daily": "the latest day: one row per customer, types, score ranges, "
+    "segments, colours",
+    "customer_segments": "one row per known segment, counts, shares and score ranges",
+    "health_alerts": "unique alert ids, known kinds and segments, reasons present",
+    "health_backtest": "analyses and subjects present, churn rates in [0, 1]",
+}
+
+
+def gx_docs_dir() -> Path:
+    """Where the Great Expectations Data Docs are built (offline HTML)."""
+    return data_dir() / "docs" / "gx"
+
+
+def run_mart_suite(table: str) -> ValidationOutcome:
+    """The mart's suite, compared with the last published serving copy; renders Data Docs."""
     # Runs after dbt has finished and released the file; opens it read-only.
-    outcome = validate_customer_health(warehouse_path())
-    return AssetCheckResult(
-        passed=outcome.success,
-        metadata={
-            "expectations_evaluated": outcome.evaluated,
-            "expectations_failed": len(outcome.failed),
-            "rows": outcome.row_count,
-            "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failed) or "none"),
-        },
+    warehouse = warehouse_path()
+    return validate_mart(
+        warehouse,
+        table,
+        previous=serving_path(),
+        bounds=read_comparison_bounds(warehouse, table),
+        docs_dir=gx_docs_dir(),
     )
+
+
+def build_mart_expectations_check(table: str) -> AssetChecksDefinition:
+    @asset_check(
+        asset=AssetKey([table]),
+        name="great_expectations_suite",
+        description=f"Great Expectations suite on {table}: {MART_CHECK_DESCRIPTIONS[table]}; "
+        "row count and score distribution within seeds/mart_checks.csv of the last published "
+        "serving copy. Blocking: a failure keeps the previous serving copy.",
+        blocking=True,
+    )
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        outcome = run_mart_suite(table)
+        for failure in outcome.failed:
+            context.log.error(f"{table}: {failure}")
+        return AssetCheckResult(
+            passed=outcome.success,
+            metadata={
+                "expectations_evaluated": outcome.evaluated,
+                "expectations_failed": len(outcome.failed),
+                "rows": outcome.row_count,
+                "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failed) or "none"),
+                "data_docs": MetadataValue.path(str(gx_docs_dir() / "index.html")),
+            },
+        )
+
+    return _check
+
+
+mart_expectation_checks = [build_mart_expectations_check(table) for table in MART_SUITES]
 
 
 def build_reconciliation_check(source_name: str) -> AssetChecksDefinition:

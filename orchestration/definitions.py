@@ -13,19 +13,26 @@ from orchestration.assets.calibration import (
 )
 from orchestration.assets.dbt import health_dbt_assets
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.publish import serving_copy
 from orchestration.checks import (
     backtest_auc_floor,
-    customer_health_expectations,
     data_quality_findings,
+    mart_expectation_checks,
     reconciliation_checks,
 )
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh_job, daily_refresh_schedule
 
 defs = Definitions(
-    assets=[*ingestion_assets, *health_dbt_assets, alerts_outbox, calibration_proposal],
+    assets=[
+        *ingestion_assets,
+        *health_dbt_assets,
+        alerts_outbox,
+        serving_copy,
+        calibration_proposal,
+    ],
     asset_checks=[
-        customer_health_expectations,
+        *mart_expectation_checks,
         backtest_auc_floor,
         data_quality_findings,
         calibration_staleness,

@@ -8,6 +8,7 @@ import sys
 import duckdb
 
 from orchestration.project import warehouse_path
+from orchestration.serving import serving_path
 
 
 def main() -> int:
@@ -80,8 +81,12 @@ def main() -> int:
             print(f"    {description}")
     else:
         print("\nData quality: no unknown customers, unlisted features or plans without settings")
-    print(f"\nWarehouse: {path}")
-    print(f"Open it:   duckdb -readonly {path} -c 'select * from customer_health limit 10'")
+    serving = serving_path()
+    print(f"\nWarehouse (the pipeline's): {path}")
+    print(
+        f"Serving copy (read this):  {serving}" + ("" if serving.is_file() else " (not published)")
+    )
+    print("Dashboard: make dashboard   At risk: .venv/bin/python -m orchestration.cli at-risk")
     return 0
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pipeline_root import PipelineRoot
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,3 +26,25 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     yield tmp_path
+
+
+@pytest.fixture(scope="session")
+def pipeline_root(tmp_path_factory: pytest.TempPathFactory) -> PipelineRoot:
+    """One small warehouse and serving copy for the serving, CLI and dashboard tests."""
+    from datetime import date
+
+    from orchestration.sample_data import generate
+
+    built = PipelineRoot(tmp_path_factory.mktemp("published"))
+    (built.root / "home").mkdir()
+    generate(
+        built.root / "landing",
+        customers=200,
+        days=120,
+        seed=11,
+        end_date=date.fromisoformat(PipelineRoot.END),
+    )
+    result = built.materialize()
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert built.serving.is_file(), "the pipeline published no serving copy"
+    return built

@@ -65,6 +65,7 @@ def post_to_webhook(url: str, rows: list[dict]) -> int:
     deps=[AssetKey(["health_alerts"])],
     group_name="delivery",
     kinds={"csv"},
+    owners=["team:customer-success-analytics"],
     backfill_policy=BackfillPolicy.single_run(),
     description="Alerts first seen on the latest scored day, written to "
     "data/outbox/alerts-<date>.csv and posted to $CHS_ALERT_WEBHOOK_URL when set.",

@@ -1,7 +1,9 @@
 {#-
     One row per alert raised from the score history:
     - score_drop: the score fell at least `alert_drop_points` (health_settings seed) in 7 days;
-    - entered_at_risk: the stable segment moved into at_risk from another segment.
+    - entered_at_risk: the stable segment moved into at_risk from another scored segment; a
+      customer's first scored day (the day before it was insufficient_data, or it had no row)
+      is not a fall, so it raises nothing.
     De-duplication: an alert is raised on the first day of an episode (the condition holds that
     day and did not the day before, or the customer had no row the day before), and not again for the same customer and kind within
     `alert_cooldown_days` of the previous episode start, so a condition that holds for weeks,
@@ -70,7 +72,7 @@ conditions as (
         coalesce(
             with_previous.segment = 'at_risk'
             and with_previous.previous_segment is not null
-            and with_previous.previous_segment != 'at_risk',
+            and with_previous.previous_segment not in ('at_risk', 'insufficient_data'),
             false
         ) as is_entering_at_risk
 
