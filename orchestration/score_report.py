@@ -15,16 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.health_queries import DIMENSIONS
 from orchestration.project import warehouse_path
 
-DIMENSIONS: tuple[str, ...] = (
-    "usage",
-    "support",
-    "satisfaction",
-    "financial",
-    "relationship",
-    "engagement",
-)
 MARKERS: dict[str, tuple[str, str]] = {
     "example": ("<!-- worked-example:start -->", "<!-- worked-example:end -->"),
     "auc": ("<!-- auc:start -->", "<!-- auc:end -->"),

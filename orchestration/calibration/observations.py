@@ -11,7 +11,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-DIMENSIONS = ("usage", "support", "satisfaction", "financial", "relationship", "engagement")
+from orchestration.health_queries import DIMENSIONS
+
+__all__ = ["DIMENSIONS"]
 
 
 def read_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -23,14 +23,6 @@ COLOURS: dict[str, str] = {
     "green": "#2ca02c",
     "grey": "#9e9e9e",
 }
-DIMENSIONS: tuple[str, ...] = (
-    "usage",
-    "support",
-    "satisfaction",
-    "financial",
-    "relationship",
-    "engagement",
-)
 
 
 def version() -> tuple[str, int, int]:
