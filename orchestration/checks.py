@@ -1,5 +1,6 @@
 """Asset checks beside the assets they check: the Great Expectations suite on the health mart,
-and reconciliation of every ingestion (rows read = rows loaded + rows quarantined)."""
+reconciliation of every ingestion (rows read = rows loaded + rows quarantined), the backtest's
+AUC floor, and exchange rates covering every currency in use."""
 
 import duckdb as duckdb_client
 from dagster import (
@@ -91,6 +92,45 @@ def backtest_auc_floor(context: AssetCheckExecutionContext) -> AssetCheckResult:
         passed=value is not None and value >= threshold,
         severity=AssetCheckSeverity.WARN,
         metadata={"overall_auc": value, "auc_floor": threshold},
+    )
+
+
+MISSING_FX_RATES_SQL = """
+    select source_table, currency, customers, first_missing_date, last_missing_date,
+        score_days_missing
+    from intermediate.int_fx__missing_rates
+    order by source_table, currency
+"""
+
+
+def missing_fx_rates(con: duckdb_client.DuckDBPyConnection) -> list[tuple]:
+    """Currencies in use without an `fx_rates` row on some score date (int_fx__missing_rates)."""
+    return con.execute(MISSING_FX_RATES_SQL).fetchall()
+
+
+@asset_check(
+    asset=AssetKey(["customer_health"]),
+    name="fx_rates_cover_every_currency",
+    description="Warns when a subscription or invoice currency has no rate in seeds/fx_rates.csv "
+    "on a score date: its money is left unconverted (null), never counted at rate 1.",
+)
+def fx_rates_cover_every_currency(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    with duckdb_connect_read_only() as con:
+        missing = missing_fx_rates(con)
+    return AssetCheckResult(
+        passed=not missing,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "currencies_missing": len({row[1] for row in missing}),
+            "missing": MetadataValue.md(
+                "\n".join(
+                    f"- {currency} ({source}, {customers} customers): no rate from {first} to "
+                    f"{last} ({days} score days)"
+                    for source, currency, customers, first, last, days in missing
+                )
+                or "none"
+            ),
+        },
     )
 
 

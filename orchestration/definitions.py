@@ -10,6 +10,7 @@ from orchestration.assets.ingestion import ingestion_assets
 from orchestration.checks import (
     backtest_auc_floor,
     customer_health_expectations,
+    fx_rates_cover_every_currency,
     reconciliation_checks,
 )
 from orchestration.resources import build_resources
@@ -17,7 +18,12 @@ from orchestration.schedules import daily_refresh_job, daily_refresh_schedule
 
 defs = Definitions(
     assets=[*ingestion_assets, *health_dbt_assets, alerts_outbox],
-    asset_checks=[customer_health_expectations, backtest_auc_floor, *reconciliation_checks],
+    asset_checks=[
+        customer_health_expectations,
+        backtest_auc_floor,
+        fx_rates_cover_every_currency,
+        *reconciliation_checks,
+    ],
     jobs=[daily_refresh_job],
     schedules=[daily_refresh_schedule],
     resources=build_resources(),

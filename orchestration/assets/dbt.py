@@ -18,8 +18,9 @@ from orchestration.partitions import daily_partitions, score_date_range
 from orchestration.project import dbt_project
 from orchestration.translator import HealthDbtTranslator
 
-# dbt selections of the three parts; the daily part lies between the score dates and the history.
-DAILY_SELECT = "int_score_dates+,+customer_health_daily"
+# dbt selections of the three parts; the daily part lies between the score dates and the history,
+# plus the list of currencies without a rate on the days scored (nothing downstream reads it).
+DAILY_SELECT = "int_score_dates+,+customer_health_daily int_fx__missing_rates"
 CURRENT_SELECT = "customer_health_daily+"
 CURRENT_EXCLUDE = "customer_health_daily"
 
