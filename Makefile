@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The project's own dbt, dagster and python first, whatever else is on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
@@ -44,16 +46,17 @@ sample: install
 
 pipeline: install
 	$(BIN)/dbt parse --quiet
-	$(BIN)/dagster asset materialize --select '*' -m orchestration.definitions \
+	$(BIN)/dg launch --assets '*' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
 	$(BIN)/python -m orchestration.summary
 
 run: sample
-	@start=$$(date +%s); $(MAKE) --no-print-directory pipeline; \
-		echo "pipeline wall time: $$(( $$(date +%s) - start )) s"
+	@start=$$(date +%s); $(MAKE) --no-print-directory pipeline; status=$$?; \
+		echo "pipeline wall time: $$(( $$(date +%s) - start )) s"; exit $$status
 
+DAGSTER_PORT ?= 3000
 dev: install
-	$(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,8 +1,10 @@
 """Asset checks beside the assets they check: the Great Expectations suite on the health mart,
 reconciliation of every ingestion (rows read = rows loaded + rows quarantined), the backtest's
-AUC floor, and exchange rates covering every currency in use."""
+AUC floor, exchange rates covering every currency in use, and the data-quality findings that a run
+reports without stopping."""
 
 import duckdb as duckdb_client
+import yaml
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -15,7 +17,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.loading import RAW_SCHEMA, reconcile
-from orchestration.project import warehouse_path
+from orchestration.project import REPO_ROOT, warehouse_path
 from orchestration.sources import SOURCES
 from orchestration.validation import validate_customer_health
 
@@ -75,23 +77,96 @@ reconciliation_checks = [build_reconciliation_check(name) for name in SOURCES]
     asset=AssetKey(["health_backtest"]),
     name="overall_auc_above_floor",
     description="Warns when the pooled AUC of the overall score falls under the "
-    "backtest_auc_floor setting (seeds/health_settings.csv).",
+    "backtest_auc_floor setting (seeds/health_settings.csv). Skipped (passes, saying so) while "
+    "no day of history has a full churn horizon of follow-up yet.",
 )
 def backtest_auc_floor(context: AssetCheckExecutionContext) -> AssetCheckResult:
     with duckdb_connect_read_only() as con:
-        auc = con.execute(
-            "select metric_value from health_backtest"
-            " where analysis = 'auc' and subject = 'overall' and score_date is null"
-        ).fetchone()
-        floor = con.execute(
-            "select value from seeds.health_settings where setting = 'backtest_auc_floor'"
-        ).fetchone()
+        return backtest_auc_result(con, churn_horizon_days())
+
+
+def backtest_auc_result(
+    con: duckdb_client.DuckDBPyConnection, horizon_days: int
+) -> AssetCheckResult:
+    """The AUC floor check, or a skip that says how many more days of history it needs."""
+    auc = con.execute(
+        "select metric_value from health_backtest"
+        " where analysis = 'auc' and subject = 'overall' and score_date is null"
+    ).fetchone()
+    floor = con.execute(
+        "select value from seeds.health_settings where setting = 'backtest_auc_floor'"
+    ).fetchone()
+    first, last = con.execute(
+        "select min(score_date), max(score_date) from customer_health_daily"
+    ).fetchone()
     value = auc[0] if auc else None
     threshold = floor[0] if floor else 0.5
+    if value is None:
+        days_of_follow_up = (last - first).days if first and last else 0
+        needed = max(horizon_days - days_of_follow_up, 0)
+        reason = (
+            f"skipped: no day of history has {horizon_days} days of follow-up yet "
+            f"({days_of_follow_up} so far); {needed} more day(s) of history needed"
+            if needed
+            else "skipped: no customer was eligible on the backtest days"
+        )
+        return AssetCheckResult(
+            passed=True,
+            severity=AssetCheckSeverity.WARN,
+            description=reason,
+            metadata={
+                "status": "skipped",
+                "reason": reason,
+                "days_of_history_needed": needed,
+                "auc_floor": threshold,
+            },
+        )
     return AssetCheckResult(
-        passed=value is not None and value >= threshold,
+        passed=value >= threshold,
         severity=AssetCheckSeverity.WARN,
-        metadata={"overall_auc": value, "auc_floor": threshold},
+        metadata={"status": "evaluated", "overall_auc": value, "auc_floor": threshold},
+    )
+
+
+def churn_horizon_days() -> int:
+    """The `churn_horizon_days` var of dbt_project.yml, which the backtest reads."""
+    with (REPO_ROOT / "dbt_project.yml").open() as handle:
+        return int(yaml.safe_load(handle)["vars"]["churn_horizon_days"])
+
+
+@asset_check(
+    asset=AssetKey(["intermediate", "int_quality__findings"]),
+    name="no_data_quality_findings",
+    description="Warns on rows whose customer is unknown, features missing from their plan's "
+    "list, plans without a feature list and plans without a weight set "
+    "(int_quality__findings): none stops the run, none passes in silence.",
+)
+def data_quality_findings(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    with duckdb_connect_read_only() as con:
+        return data_quality_result(con)
+
+
+def data_quality_result(con: duckdb_client.DuckDBPyConnection) -> AssetCheckResult:
+    rows = con.execute(
+        "select finding, subject, row_count, customers, example, description"
+        " from intermediate.int_quality__findings order by finding, subject"
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for finding, _, row_count, *_ in rows:
+        counts[finding] = counts.get(finding, 0) + row_count
+    table = "\n".join(f"| {f} | {s} | {n:,} | {c:,} | {e} | {d} |" for f, s, n, c, e, d in rows)
+    return AssetCheckResult(
+        passed=not rows,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            **{f"{finding}_rows": count for finding, count in counts.items()},
+            "findings": MetadataValue.md(
+                "| finding | subject | rows | customers | example | meaning |\n"
+                "|---|---|---|---|---|---|\n" + table
+                if rows
+                else "none"
+            ),
+        },
     )
 
 

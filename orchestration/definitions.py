@@ -10,6 +10,7 @@ from orchestration.assets.ingestion import ingestion_assets
 from orchestration.checks import (
     backtest_auc_floor,
     customer_health_expectations,
+    data_quality_findings,
     fx_rates_cover_every_currency,
     reconciliation_checks,
 )
@@ -21,6 +22,7 @@ defs = Definitions(
     asset_checks=[
         customer_health_expectations,
         backtest_auc_floor,
+        data_quality_findings,
         fx_rates_cover_every_currency,
         *reconciliation_checks,
     ],

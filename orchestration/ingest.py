@@ -2,7 +2,8 @@
 
 The Dagster assets do the same per source; this is for scripts and `make test`'s dbt step. It
 exits with 1 when a file was rejected or failed (the other files still load), so a script can
-stop before dbt; quarantined rows are reported, not failures.
+stop before dbt, and again on every run while a rejected file sits unchanged in the landing
+folder; quarantined rows are reported, not failures.
 """
 
 from __future__ import annotations
@@ -50,9 +51,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{report.total('rows_flagged')} flagged"
             )
             for file in report.files:
-                if file.status in ("rejected", "failed"):
+                if file.is_error:
                     failed = True
-                    print(f"  {file.status}: {file.error}", file=sys.stderr)
+                    # A rejected file left unchanged is skipped, but reported the same way.
+                    status = "failed" if file.status == "failed" else "rejected"
+                    print(f"  {status}: {file.error}", file=sys.stderr)
                 elif file.status in ("duplicate", "empty"):
                     print(f"  {file.status}: {file.error}")
                 elif file.rows_quarantined:

@@ -39,6 +39,11 @@ DEFAULT_NULL_VALUES = ("NULL", "null", "Null", "N/A", "n/a", "#N/A", "NaN", "nan
 
 FILE_FORMATS = ("csv", "jsonl", "json", "parquet")
 
+# An event time (`Column.event`) later than the load time plus this many hours is quarantined as
+# `future_timestamp`. A day covers exports stamped in a time zone ahead of UTC and clocks a
+# little fast; `[rules] future_tolerance_hours` changes it.
+DEFAULT_FUTURE_TOLERANCE_HOURS = 24.0
+
 
 class ConfigError(ValueError):
     """The ingestion config file is malformed; the message names the file and the key."""
@@ -98,6 +103,7 @@ class IngestionConfig:
     # quarantined. The dbt seed is the one place the scales live.
     survey_scales: Path | None = DEFAULT_SURVEY_SCALES
     path: Path | None = None
+    future_tolerance_hours: float = DEFAULT_FUTURE_TOLERANCE_HOURS
 
     def for_file(self, source: str, file_name: str) -> ReadOptions:
         config = self.sources.get(source)
@@ -174,9 +180,21 @@ def parse_config(document: dict[str, Any], path: Path | None = None) -> Ingestio
     defaults = _options(ReadOptions(), document.get("defaults", {}), f"{name} [defaults]")
     rules = document.get("rules", {})
     survey_scales: Path | None = DEFAULT_SURVEY_SCALES
+    tolerance = DEFAULT_FUTURE_TOLERANCE_HOURS
     for key, value in rules.items():
+        if key == "future_tolerance_hours":
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(
+                    f"{name} [rules]: future_tolerance_hours must be a number of hours, 0 or "
+                    f"more, not {value!r}"
+                )
+            tolerance = float(value)
+            continue
         if key != "survey_scales":
-            raise ConfigError(f"{name} [rules]: unknown key {key!r}; expected survey_scales")
+            raise ConfigError(
+                f"{name} [rules]: unknown key {key!r}; expected survey_scales or "
+                "future_tolerance_hours"
+            )
         if value == "":
             survey_scales = None
         else:
@@ -198,7 +216,7 @@ def parse_config(document: dict[str, Any], path: Path | None = None) -> Ingestio
             for pattern, file_table in file_tables.items()
         )
         sources[source] = SourceConfig(options, files)
-    return IngestionConfig(sources, defaults, survey_scales, path)
+    return IngestionConfig(sources, defaults, survey_scales, path, tolerance)
 
 
 def load_config(path: Path | None = None) -> IngestionConfig:

@@ -36,7 +36,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingestion_config import ConfigError, IngestionConfig, ReadOptions, load_config
+from orchestration.ingestion_config import (
+    DEFAULT_FUTURE_TOLERANCE_HOURS,
+    ConfigError,
+    IngestionConfig,
+    ReadOptions,
+    load_config,
+)
 from orchestration.sources import (
     BOOLEAN,
     DUCKDB_TYPES,
@@ -149,6 +155,8 @@ LEDGER_COLUMNS = (
     ("rows_blank", "bigint"),
     ("modified_at", "timestamp"),
     ("duplicate_of_load_id", "bigint"),
+    # The latest event time accepted: the load time plus the future tolerance.
+    ("future_after", "timestamp"),
 )
 
 QUARANTINE_COLUMNS = (
@@ -183,6 +191,10 @@ _HIGH_BYTES = bytes(range(128, 256))
 # Bytes 0x80-0x9f that Windows-1252 maps to characters (curly quotes, euro, dashes...).
 _CP1252_ONLY = bytes(b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
 _NOT_CP1252_ONLY = bytes(b for b in range(256) if b not in _CP1252_ONLY)
+# Two line ends in a row (LF or CRLF), in 8-bit text and in UTF-16 of either byte order. The
+# first is the cheap one, for files whose first bytes hold no NUL.
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
+_EMPTY_LINE_UTF16 = re.compile(rb"\n\x00?\r?\x00?\n")
 
 
 # DuckDB errors that mean the file's content is unreadable, as opposed to a fault of ours.
@@ -209,6 +221,13 @@ class FileLoad:
     load_id: int | None = None
     reasons: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def is_error(self) -> bool:
+        """Rejected or failed now, or rejected earlier and still in the landing folder unchanged:
+        every run reports it, with the message of its rejection, until it is replaced or
+        removed."""
+        return self.status in (REJECTED, FAILED) or (self.status == SKIPPED and bool(self.error))
+
 
 @dataclass
 class SourceLoad:
@@ -217,7 +236,7 @@ class SourceLoad:
 
     @property
     def errors(self) -> list[str]:
-        return [f.error for f in self.files if f.status in (REJECTED, FAILED) and f.error]
+        return [f.error for f in self.files if f.is_error and f.error]
 
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
@@ -301,11 +320,19 @@ class _TextProfile:
     utf8_bytes: int = 0  # bytes >= 0x80 inside well-formed UTF-8 sequences
     high_bytes: int = 0  # all bytes >= 0x80
     cp1252_bytes: int = 0  # bytes 0x80-0x9f that only Windows-1252 gives a meaning
+    # An empty line somewhere: DuckDB's CSV reader skips those without a trace, so only then
+    # are they counted by a second scan (`_blank_lines`).
+    empty_line: bool = False
+    _tail: bytes = b""
     _decoder: codecs.IncrementalDecoder = field(
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")()
     )
 
     def feed(self, chunk: bytes) -> None:
+        if not self.empty_line:
+            pattern = _EMPTY_LINE_UTF16 if b"\x00" in (self.head or chunk)[:4096] else _EMPTY_LINE
+            self.empty_line = pattern.search(self._tail + chunk) is not None
+            self._tail = chunk[-5:]
         if len(self.head) < SAMPLE_BYTES:
             self.head += chunk[: SAMPLE_BYTES - len(self.head)]
         if chunk.isascii():
@@ -630,6 +657,11 @@ class _Plan:
     unnamed: set[str] = field(default_factory=set)  # names given to empty header fields
     decimal_separator: str = "."
     timestamp_formats: dict[str, str | None] = field(default_factory=dict)
+    # Event times after this instant (UTC: the load time plus the tolerance) are quarantined.
+    future_cutoff: datetime | None = None
+    future_tolerance_hours: float = DEFAULT_FUTURE_TOLERANCE_HOURS
+    # The text has two line ends in a row somewhere (see `_TextProfile.empty_line`).
+    empty_line: bool = False
 
     def describe(self) -> dict[str, object]:
         dialect = asdict(self.dialect) if self.dialect else {}
@@ -756,7 +788,7 @@ def _source_sql(plan: _Plan, rejects: bool) -> str:
                 case when _valid then {values} end as _v,
                 case when _valid then {natives} end as _j
             from (
-                select _row, trim(line) = '' as _blank,
+                select _row, coalesce(trim(line), '') = '' as _blank,
                     case when json_valid(line) then json_type(line) = 'OBJECT' else false end
                         as _valid,
                     line as _line
@@ -986,6 +1018,22 @@ def _rules(source: Source, plan: _Plan, scales: dict[str, tuple[float, float]]) 
                     "",
                 )
             )
+        if column.event and plan.future_cutoff is not None:
+            # Optional columns too: loading the row with a null `paid_at` or `resolved_at`
+            # would make a paid invoice look unpaid and a closed ticket look open.
+            cutoff = plan.future_cutoff.isoformat(sep=" ")
+            rules.append(
+                _Rule(
+                    name,
+                    "future_timestamp",
+                    QUARANTINE,
+                    f"v_{name} > timestamp {_literal(cutoff)}",
+                    _literal(
+                        f"is in the future: later than {cutoff[:19]} UTC, the load time plus "
+                        f"the {plan.future_tolerance_hours:g} h tolerance"
+                    ),
+                )
+            )
     for check in source.checks:
         columns = re.findall(r"\{(\w+)\}", check.violated)
         if not set(columns) <= present:
@@ -1087,6 +1135,8 @@ def _stage_sql(
             _row,
             _blank,
             _ok,
+            {"c0 is null" if plan.file_format == "csv" and plan.names else "false"}
+                as _first_field_empty,
             {", ".join(f"v_{c.name}" for c in source.columns)},
             {_extra_sql(plan)} as _extra,
             case when not _ok and not _blank then {problem_list} end as _problems,
@@ -1188,6 +1238,7 @@ def _plan(
     if not profile.head.strip():
         plan.encoding = "utf-8"
         raise _EmptyFile
+    plan.empty_line = profile.empty_line
     encoding = options.encoding or _detect_encoding(path, profile)
     plan.encoding = _encoding_label(encoding)
     duck = _duckdb_encoding(encoding)
@@ -1444,10 +1495,16 @@ def load_file(
     landing_dir: Path,
     options: ReadOptions | None = None,
     survey_scales: dict[str, tuple[float, float]] | None = None,
+    load_time: datetime | None = None,
+    future_tolerance_hours: float = DEFAULT_FUTURE_TOLERANCE_HOURS,
 ) -> FileLoad:
-    """Load one file in one transaction with its ledger row; raw is unchanged if it fails."""
+    """Load one file in one transaction with its ledger row; raw is unchanged if it fails.
+
+    `load_time` (naive UTC, default: now) plus `future_tolerance_hours` is the latest event
+    time accepted; tests pass a fixed one so no assertion depends on the clock."""
     options = options or ReadOptions()
     scales = survey_scales or {}
+    future_cutoff = (load_time or _now()) + timedelta(hours=future_tolerance_hours)
     relative = str(path.relative_to(landing_dir)) if path.is_relative_to(landing_dir) else str(path)
     stat = path.stat()
     modified = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
@@ -1497,6 +1554,7 @@ def load_file(
         "modified_at": modified,
         "started_at": started,
         "options_fingerprint": fingerprint,
+        "future_after": future_cutoff,
         "rows_read": 0,
         "rows_loaded": 0,
         "rows_quarantined": 0,
@@ -1527,7 +1585,11 @@ def load_file(
         return FileLoad(path, DUPLICATE, error=note, load_id=load_id)
 
     with _workdir() as workdir:
-        plan = _Plan(file_format="unknown")
+        plan = _Plan(
+            file_format="unknown",
+            future_cutoff=future_cutoff,
+            future_tolerance_hours=future_tolerance_hours,
+        )
         try:
             _plan(con, source, path, options, profile, workdir, plan)
             return _load_rows(con, source, path, relative, plan, options, scales, ledger)
@@ -1607,6 +1669,7 @@ def _load_rows(
         rows_rejected = 0
         if line_based:
             rows_rejected = _quarantine_rejects(con, source, plan, relative, load_id)
+        blank = _blank_lines(con, plan)
         flag_columns = ", ".join(name for name, _ in FLAG_COLUMNS)
         con.execute(
             f"""
@@ -1616,10 +1679,10 @@ def _load_rows(
             """,
             [load_id, source.name, relative],
         )
-        parsed, loaded, blank, flagged = con.execute(
+        parsed, loaded, flagged = con.execute(
             """
             select count(*) filter (where not _blank), count(*) filter (where _ok and not _blank),
-                count(*) filter (where _blank), count(*) filter (where _flags is not null)
+                count(*) filter (where _flags is not null)
             from _landing_stage
             """
         ).fetchone()
@@ -1665,6 +1728,53 @@ def _load_rows(
             con.execute("rollback")
         raise
     return result
+
+
+def _blank_lines(con: duckdb.DuckDBPyConnection, plan: _Plan) -> int:
+    """Blank lines below the header: records whose fields are all empty, lines of spaces (the
+    reader rejects those; they are not quarantined), and empty lines, which DuckDB's reader
+    skips in a file of several columns, so they are counted by a second, one-column scan, run
+    only when the bytes hold two line ends in a row."""
+    blank, first_field_empty = con.execute(
+        "select count(*) filter (where _blank), count(*) filter (where _first_field_empty)"
+        " from _landing_stage"
+    ).fetchone()
+    line_based = plan.file_format in ("csv", "jsonl")
+    rejects = (
+        line_based
+        and con.execute(
+            "select count(*) from duckdb_tables() where table_name = '_landing_rejects'"
+        ).fetchone()[0]
+    )
+    if rejects:
+        blank += con.execute(
+            "select count(distinct line) from _landing_rejects"
+            " where trim(csv_line, e' \\t\\r\\n') = ''"
+        ).fetchone()[0]
+    if plan.file_format != "csv" or len(plan.names) < 2 or not plan.empty_line:
+        return blank
+    dialect = plan.dialect
+    assert dialect is not None and plan.read_path is not None
+    # One column with the file's quoting: each record is one row holding its first field, and
+    # each empty line a row of null. Records whose first field is empty are null too: those
+    # read into the stage and those the reader rejected are taken off.
+    nulls = con.execute(
+        f"""
+        select count(*) filter (where c0 is null)
+        from read_csv({_literal(str(plan.read_path))}, auto_detect = false, header = false,
+            skip = {dialect.skip}, columns = {{'c0': 'VARCHAR'}},
+            delim = {_literal(dialect.delimiter)}, quote = {_literal(dialect.quote)},
+            escape = {_literal(dialect.escape)}, encoding = {_literal(plan.read_encoding)},
+            compression = {_literal(plan.read_compression)}, max_line_size = {MAX_LINE_BYTES},
+            strict_mode = false, ignore_errors = true)
+        """
+    ).fetchone()[0]
+    if rejects:
+        first_field_empty += con.execute(
+            "select count(distinct line) from _landing_rejects where starts_with(csv_line, ?)",
+            [dialect.delimiter],
+        ).fetchone()[0]
+    return blank + max(nulls - first_field_empty, 0)
 
 
 def _quarantine_rejects(
@@ -1715,8 +1825,12 @@ def load_source(
     source_name: str,
     landing_dir: Path,
     config: IngestionConfig | None = None,
+    load_time: datetime | None = None,
 ) -> SourceLoad:
-    """Load every new file of one source; a bad file does not stop the good ones beside it."""
+    """Load every new file of one source; a bad file does not stop the good ones beside it.
+
+    `load_time` (naive UTC) is when the load happens, now unless a test fixes it: event times
+    later than it plus the config's tolerance are quarantined as `future_timestamp`."""
     source = SOURCES[source_name]
     config = config if config is not None else load_config()
     scales = read_survey_scales(config.survey_scales) if source.scored_by else {}
@@ -1725,9 +1839,21 @@ def load_source(
     con.execute("set enable_progress_bar = false")
     ensure_raw_tables(con, source)
     report = SourceLoad(source_name)
+    load_time = load_time or _now()
     for path in landing_files(landing_dir, source_name):
         options = config.for_file(source_name, path.name)
-        report.files.append(load_file(con, source, path, landing_dir, options, scales))
+        report.files.append(
+            load_file(
+                con,
+                source,
+                path,
+                landing_dir,
+                options,
+                scales,
+                load_time,
+                config.future_tolerance_hours,
+            )
+        )
     return report
 
 

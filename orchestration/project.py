@@ -49,5 +49,14 @@ def dbt_project() -> DbtProject:
     # The manifest is built on first load (fresh clone) and on every `dagster dev`.
     if not project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
         os.environ.setdefault("CHS_WAREHOUSE_PATH", str(warehouse_path()))
-        project.preparer.prepare(project)
+        parse_manifest(project)
     return project
+
+
+def parse_manifest(project: DbtProject) -> None:
+    """`dbt parse` with this environment's dbt: dagster-dbt's own preparer runs whatever `dbt`
+    is on PATH, which is none under `make dev` on a fresh clone."""
+    from dagster_dbt import DbtCliResource
+
+    dbt = DbtCliResource(project_dir=project, dbt_executable=str(dbt_executable()))
+    dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()

@@ -30,6 +30,11 @@ class Column:
     name: str
     kind: str = TEXT
     required: bool = False
+    # A timestamp that records something that already happened (an event, a payment, a
+    # response): later than the load time plus a tolerance, it is a clock or entry error and
+    # the row is quarantined as `future_timestamp`. Dates that are legitimately ahead (a due
+    # date, the end of a term, the start of a signed renewal) are not events.
+    event: bool = False
 
 
 # What a broken check does to the row: keep it out of raw (quarantine) or load it and record a
@@ -68,9 +73,17 @@ class Source:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.event)
+
 
 def _c(name: str, kind: str = TEXT, required: bool = False) -> Column:
     return Column(name, kind, required)
+
+
+def _event(name: str, required: bool = False) -> Column:
+    return Column(name, TIMESTAMP, required, event=True)
 
 
 def _not_negative(column: str, action: str = QUARANTINE) -> Check:
@@ -102,7 +115,7 @@ SOURCES: dict[str, Source] = {
                 _c("country"),
                 _c("csm_owner"),
                 _c("seats_purchased", INTEGER),
-                _c("created_at", TIMESTAMP, required=True),
+                _event("created_at", required=True),
             ),
             "One record per customer account, from the CRM.",
             checks=(_not_negative("seats_purchased"),),
@@ -116,11 +129,12 @@ SOURCES: dict[str, Source] = {
                 _c("plan"),
                 _c("mrr", NUMBER, required=True),
                 _c("currency"),
+                # A signed renewal or a new contract may start after the load: not an event.
                 _c("started_at", TIMESTAMP, required=True),
                 _c("ends_at", TIMESTAMP),
                 _c("status"),
                 _c("is_renewal", BOOLEAN),
-                _c("cancelled_at", TIMESTAMP),
+                _event("cancelled_at"),
                 _c("cancellation_reason"),
             ),
             "One record per contract period of a customer, from billing.",
@@ -138,7 +152,7 @@ SOURCES: dict[str, Source] = {
                 _c("customer_id", required=True),
                 _c("user_id"),
                 _c("feature", required=True),
-                _c("occurred_at", TIMESTAMP, required=True),
+                _event("occurred_at", required=True),
                 _c("quantity", NUMBER),
             ),
             "One record per product usage event.",
@@ -150,9 +164,9 @@ SOURCES: dict[str, Source] = {
             (
                 _c("ticket_id", required=True),
                 _c("customer_id", required=True),
-                _c("opened_at", TIMESTAMP, required=True),
-                _c("first_response_at", TIMESTAMP),
-                _c("resolved_at", TIMESTAMP),
+                _event("opened_at", required=True),
+                _event("first_response_at"),
+                _event("resolved_at"),
                 _c("priority"),
                 _c("status"),
                 _c("reopen_count", INTEGER),
@@ -179,7 +193,7 @@ SOURCES: dict[str, Source] = {
             (
                 _c("response_id", required=True),
                 _c("customer_id", required=True),
-                _c("responded_at", TIMESTAMP, required=True),
+                _event("responded_at", required=True),
                 _c("kind", required=True),
                 _c("score", NUMBER, required=True),
                 _c("touchpoint"),
@@ -194,9 +208,9 @@ SOURCES: dict[str, Source] = {
             (
                 _c("invoice_id", required=True),
                 _c("customer_id", required=True),
-                _c("issued_at", TIMESTAMP, required=True),
+                _event("issued_at", required=True),
                 _c("due_at", TIMESTAMP, required=True),
-                _c("paid_at", TIMESTAMP),
+                _event("paid_at"),
                 _c("amount", NUMBER, required=True),
                 _c("currency"),
                 _c("status"),
@@ -211,7 +225,7 @@ SOURCES: dict[str, Source] = {
             (
                 _c("touchpoint_id", required=True),
                 _c("customer_id", required=True),
-                _c("occurred_at", TIMESTAMP, required=True),
+                _event("occurred_at", required=True),
                 _c("kind", required=True),
                 _c("sentiment"),
                 _c("detail_length", INTEGER),

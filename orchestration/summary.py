@@ -45,6 +45,10 @@ def main() -> int:
             "select metric_value from health_backtest where analysis = 'decile' and subject = '1'"
         ).fetchone()
         lift = lift_row[0] if lift_row else None
+        findings = con.execute(
+            "select finding, subject, row_count, customers, description"
+            " from intermediate.int_quality__findings order by finding, subject"
+        ).fetchall()
     print(f"\nCustomer health as of {as_of}")
     mrr_header = f"MRR ({currency})"
     print(f"{'segment':<18}{'colour':<8}{'customers':>10}{mrr_header:>14}{'avg score':>11}")
@@ -80,6 +84,15 @@ def main() -> int:
             if lift is not None
             else ""
         )
+    if findings:
+        print(f"\nData quality: {len(findings)} finding(s), the run went on (asset check warns)")
+        for finding, subject, rows_concerned, customers, description in findings:
+            print(
+                f"  {finding:<26}{subject:<18}{rows_concerned:>10,} rows {customers:>7,} customers"
+            )
+            print(f"    {description}")
+    else:
+        print("\nData quality: no unknown customers, unlisted features or plans without settings")
     print(f"\nWarehouse: {path}")
     print(f"Open it:   duckdb -readonly {path} -c 'select * from customer_health limit 10'")
     return 0

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagster import AssetKey
-from dagster_dbt import DagsterDbtTranslator
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from orchestration.loading import RAW_SCHEMA
 
 
 class HealthDbtTranslator(DagsterDbtTranslator):
+    def __init__(self) -> None:
+        # dbt tests on sources become checks of the ingestion assets that load those tables.
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             # raw.<table> is exactly the key of the ingestion asset that loads it.

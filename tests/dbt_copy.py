@@ -46,15 +46,18 @@ class DbtProjectCopy:
                 load_source(con, source, landing)
 
     def dbt(self, *args: str) -> None:
+        result = self.run_dbt(*args)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    def run_dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         # A subprocess, not dbtRunner: dbt-duckdb keeps its connection open in-process.
-        result = subprocess.run(
+        return subprocess.run(
             [DBT, *args, "--project-dir", self.root, "--profiles-dir", self.root, "--quiet"],
             env=os.environ | {"CHS_WAREHOUSE_PATH": str(self.warehouse)},
             capture_output=True,
             text=True,
             timeout=600,
         )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     def query(self, sql: str, params: list[object] | None = None) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:

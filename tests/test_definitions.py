@@ -90,7 +90,7 @@ def test_partition_window_maps_to_first_and_last_score_date() -> None:
 
 
 def test_every_asset_runs_a_partition_range_in_one_run() -> None:
-    """`dagster asset materialize --select '*' --partition-range` (make run) needs this."""
+    """`dg launch --assets '*' --partition-range` (make run) needs this."""
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)

@@ -4,6 +4,7 @@ weights. Each test works on its own copy of the dbt project and its own warehous
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -84,17 +85,97 @@ def test_rerunning_a_day_changes_nothing(project: Project) -> None:
     assert [project.rows(day) for day in DAYS] == before
 
 
-def test_events_after_a_day_change_nothing_for_that_day(project: Project, tmp_path: Path) -> None:
+# Every model with a row per customer and day, read for one day in full.
+DAY_MODELS = """
+    select table_schema || '.' || table_name from information_schema.columns
+    where column_name = 'score_date' and table_schema in ('intermediate', 'main')
+    order by all
+"""
+
+
+def _later_rows(day: str, customer: str, subscription: tuple) -> dict[str, list[str]]:
+    """One delivery per source of rows dated after `day`, for a customer in scope on the day:
+    a new customer, events, tickets, survey answers, invoices, touchpoints, a renewal, and the
+    cancellation of the customer's current subscription (the contract delivered again with its
+    cancellation and end of service)."""
+    after = [(_date(day) + timedelta(days=n)).isoformat() for n in (1, 2, 3)]
+    sub_id, _, plan, mrr, currency, started_at, is_renewal = subscription
+    return {
+        "customers": [
+            "customer_id,customer_name,plan,industry,country,csm_owner,seats_purchased,created_at",
+            f"CLATE,Late Ltd,growth,retail,PT,Ana,10,{after[0]}",
+        ],
+        "product_usage": [
+            "event_id,customer_id,user_id,feature,occurred_at,quantity",
+            *(f"LATE{i},{customer},u1,reports,{at} 10:00:00,1" for i, at in enumerate(after)),
+        ],
+        "support_tickets": [
+            "ticket_id,customer_id,opened_at,first_response_at,resolved_at,priority,status,"
+            "reopen_count,csat,channel",
+            f"TLATE,{customer},{after[0]} 09:00:00,,,urgent,open,3,1,email",
+        ],
+        "surveys": [
+            "response_id,customer_id,responded_at,kind,score,touchpoint,comment",
+            f"RLATE,{customer},{after[0]} 12:00:00,nps,0,support,angry",
+        ],
+        "invoices": [
+            "invoice_id,customer_id,issued_at,due_at,paid_at,amount,currency,status",
+            f"ILATE,{customer},{after[0]},{after[1]},,999,{currency},failed",
+        ],
+        "engagement": [
+            "touchpoint_id,customer_id,occurred_at,kind,sentiment,detail_length",
+            f"ELATE,{customer},{after[0]} 15:00:00,testimonial,liked,400",
+        ],
+        "subscriptions": [
+            "subscription_id,customer_id,plan,mrr,currency,started_at,ends_at,status,is_renewal,"
+            "cancelled_at,cancellation_reason",
+            f"{sub_id},{customer},{plan},{mrr},{currency},{started_at},{after[1]},cancelled,"
+            f"{str(is_renewal).lower()},{after[1]},price",
+            f"SLATE,{customer},{plan},{mrr * 2},{currency},{after[2]},,active,true,,",
+        ],
+    }
+
+
+def test_rows_dated_after_a_day_change_no_model_for_that_day(
+    project: Project, tmp_path: Path
+) -> None:
+    """Point in time, for every source: deliveries dated after day D (a new customer, events,
+    tickets, answers, invoices, touchpoints, a renewal and a cancellation) leave every row of
+    every model for day D as it was."""
     day = DAYS[0]
     project.score(day, day)
-    before = project.rows(day)
-    customers = sorted({row[0] for row in before})[:20]
-    lines = ["event_id,customer_id,user_id,feature,occurred_at,quantity"]
-    lines += [f"LATE{i},{c},u1,reports,2026-06-27 10:00:00,1" for i, c in enumerate(customers)]
-    project.deliver(tmp_path / "late", "product_usage", lines)
-    project.dbt("run", "--select", "int_usage__daily_facts")
+    models = [row[0] for row in project.query(DAY_MODELS)]
+    assert {
+        "intermediate.int_customers__lifecycle",
+        "intermediate.int_relationship__scores",
+        "main.customer_health_daily",
+    } <= set(models)
+    before = {
+        m: project.query(f"select * from {m} where score_date = ? order by all", [day])
+        for m in models
+    }
+    # A customer active on the day whose current contract has no cancellation yet.
+    subscription = project.query(
+        "select s.subscription_id, s.customer_id, s.plan, s.mrr, s.currency, s.started_at,"
+        " s.is_renewal"
+        " from intermediate.int_customers__lifecycle as l"
+        " inner join staging.stg_billing__subscriptions as s"
+        " on l.current_subscription_id = s.subscription_id"
+        " where l.score_date = ? and l.lifecycle_status = 'active' and s.cancelled_at is null"
+        " order by s.customer_id limit 1",
+        [day],
+    )[0]
+    customer = subscription[1]
+    for source, lines in _later_rows(day, customer, subscription).items():
+        project.deliver(tmp_path / source, source, lines)
+    project.dbt("run", "--exclude", "int_score_dates+")
     project.score(day, day)
-    assert project.rows(day) == before
+    changed = [
+        m
+        for m in models
+        if project.query(f"select * from {m} where score_date = ? order by all", [day]) != before[m]
+    ]
+    assert changed == []
 
 
 # (model, source folder and raw table, columns of a delivered row, a late row's values)

@@ -351,3 +351,94 @@ def test_unquoted_decimal_commas_in_a_comma_file_are_quarantined_not_misread(
     assert con.execute("select distinct reason_code from raw.load_quarantine").fetchall() == [
         ("malformed_record",)
     ]
+
+
+def ledger_rows_blank(con: duckdb.DuckDBPyConnection, relative: str) -> int:
+    return con.execute(
+        "select rows_blank from raw.load_ledger where file_path = ?", [relative]
+    ).fetchone()[0]
+
+
+def test_blank_lines_are_counted_in_the_ledger_and_quoted_blank_lines_are_not(
+    tmp_path: Path,
+) -> None:
+    landing = tmp_path / "landing"
+    folder = landing / "engagement"
+    folder.mkdir(parents=True)
+    (folder / "touchpoints.csv").write_text(
+        "touchpoint_id,customer_id,occurred_at,kind,sentiment\r\n"
+        "G1,C1,2024-03-01,webinar_attended,liked\r\n"
+        "\r\n"  # empty line
+        "    \r\n"  # a line of spaces
+        ",,,,\r\n"  # a record whose fields are all empty
+        'G2,C1,2024-03-02,meeting,"first line\r\n\r\nafter a blank line in a quoted value"\r\n'
+        ",C1,2024-03-03,meeting,\r\n"  # no key: quarantined, not blank
+        "G3,C2,2024-03-04,meeting,\r\n"
+        "\r\n"
+        "\r\n",
+        encoding="utf-8",
+    )
+    con = connect(tmp_path)
+    report = load_source(con, "engagement", landing)
+    (file,) = report.files
+    assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (4, 3, 1)
+    assert ledger_rows_blank(con, "engagement/touchpoints.csv") == 5
+
+
+def test_blank_lines_of_json_lines_are_counted_in_the_ledger(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "surveys").mkdir(parents=True)
+    (landing / "surveys" / "responses.jsonl").write_text(
+        '{"response_id": "R1", "customer_id": "C1", "responded_at": "2024-03-01",'
+        ' "kind": "nps", "score": 9}\n'
+        "\n"
+        "   \n"
+        '{"response_id": "R2", "customer_id": "C1", "responded_at": "2024-03-02",'
+        ' "kind": "nps", "score": 7}\n'
+        "\n",
+        encoding="utf-8",
+    )
+    con = connect(tmp_path)
+    report = load_source(con, "surveys", landing)
+    assert (report.total("rows_read"), report.total("rows_loaded")) == (2, 2)
+    assert ledger_rows_blank(con, "surveys/responses.jsonl") == 3
+
+
+ORPHAN_ROWS = {
+    "support_tickets": ("ticket_id,customer_id,opened_at", ("T1", "C999", "2024-03-01")),
+    "product_usage": (
+        "event_id,customer_id,feature,occurred_at",
+        ("E1", "C999", "reports", "2024-03-01"),
+    ),
+    "invoices": (
+        "invoice_id,customer_id,issued_at,due_at,amount",
+        ("I1", "C999", "2024-03-01", "2024-03-31", 10),
+    ),
+    "surveys": (
+        "response_id,customer_id,responded_at,kind,score",
+        ("R1", "C999", "2024-03-01", "nps", 9),
+    ),
+    "engagement": (
+        "touchpoint_id,customer_id,occurred_at,kind",
+        ("G1", "C999", "2024-03-01", "meeting"),
+    ),
+    "subscriptions": (
+        "subscription_id,customer_id,mrr,started_at",
+        ("S1", "C999", 10, "2024-03-01"),
+    ),
+}
+
+
+def test_rows_of_an_unknown_customer_load_without_quarantine_or_flag(tmp_path: Path) -> None:
+    # Orphans are dbt's to flag: the customer may arrive in a later file or a later run.
+    landing = tmp_path / "landing"
+    write_csv(landing / "customers" / "customers.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)
+    for source, (header, row) in ORPHAN_ROWS.items():
+        write_csv(landing / source / f"{source}.csv", header, [row])
+    con = connect(tmp_path)
+    for source in ("customers", *ORPHAN_ROWS):
+        assert load_source(con, source, landing).errors == [], source
+    for source in ORPHAN_ROWS:
+        assert con.execute(f"select customer_id from raw.{source}").fetchall() == [("C999",)]
+    assert con.execute("select count(*) from raw.load_quarantine").fetchone()[0] == 0
+    assert con.execute("select count(*) from raw.load_flags").fetchone()[0] == 0

@@ -74,7 +74,8 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
                 " order by _load_id, _file_row_number"
             ).fetchall(),
             "ledger": con.execute(
-                "select * exclude (started_at, finished_at, modified_at) from raw.load_ledger"
+                "select * exclude (started_at, finished_at, modified_at, future_after)"
+                " from raw.load_ledger"
                 " order by load_id"
             ).fetchall(),
             "quarantine": con.execute(

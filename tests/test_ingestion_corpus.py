@@ -485,6 +485,8 @@ def test_month_first_dates_load_when_the_config_says_day_first_false(tmp_path: P
 def test_blank_lines_before_between_and_after_rows_are_ignored(tmp_path: Path) -> None:
     con, report = load_case(tmp_path, "engagement/blank_lines_everywhere.csv")
     assert (report.total("rows_read"), report.total("rows_quarantined")) == (3, 0)
+    # Below the header: two empty lines and a line of spaces between rows, two at the end.
+    assert ledger(con, "engagement/blank_lines_everywhere.csv")["rows_blank"] == 5
     assert rows(con, "select touchpoint_id from raw.engagement order by 1") == [
         ("G1",),
         ("G2",),

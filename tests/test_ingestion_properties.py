@@ -36,6 +36,8 @@ LEGACY_WORDS = {
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%d/%m/%Y", "%d.%m.%Y %H:%M", "epoch")
 BAD_DATES = ("31/02/2024", "never", "2024-13-45", "tomorrow", "32.01.2024")
 BAD_AMOUNTS = ("TBD", "abc", "1.2.3", "--5", "12a")
+# Issue dates run to 2090: those later than this load time plus a day are future events.
+LOAD_TIME = datetime(2060, 6, 30, 12, 0)
 HEADERS = {
     "invoice_id": ("invoice_id", "Invoice ID", "INVOICE-ID"),
     "customer_id": ("customer_id", "Customer Id", "CustomerID"),
@@ -201,6 +203,8 @@ def expected_reasons(row: Row) -> set[str]:
         reasons.add("missing_required_value")
     if row.issued[1] is None or row.due[1] is None:
         reasons.add("invalid_timestamp")
+    if row.issued[1] is not None and row.issued[1] > LOAD_TIME + timedelta(hours=24):
+        reasons.add("future_timestamp")
     if row.amount[0] == "":
         reasons.add("missing_required_value")
     elif row.amount[1] is None:
@@ -219,11 +223,14 @@ def test_random_dialects_and_values_either_load_or_quarantine_never_vanish(case:
         landing = Path(folder) / "landing"
         write(case, landing)
         con = duckdb.connect()
-        report = load_source(con, "invoices", landing, IngestionConfig())
+        report = load_source(con, "invoices", landing, IngestionConfig(), load_time=LOAD_TIME)
         (file,) = report.files
         assert file.status == "loaded", file.error
         assert file.rows_read == len(case.rows)
         assert file.rows_loaded + file.rows_quarantined == file.rows_read
+        # Empty lines between records count as blank; line ends inside quoted values do not.
+        rows_blank = con.execute("select rows_blank from raw.load_ledger").fetchone()[0]
+        assert rows_blank == sum(case.blank_lines)
 
         loaded = {
             r[0]: r[1:]

@@ -50,11 +50,11 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
             total_rows = con.execute(f"select count(*) from {RAW_SCHEMA}.{source_name}").fetchone()[
                 0
             ]
-        new_errors = report.errors
+        # Includes rejected files left unchanged since an earlier run: the asset fails on every
+        # run until the file is replaced or removed, so dbt does not build on a partial load.
+        errors = report.errors
         for f in report.files:
-            if f.status == "skipped" and f.error:
-                context.log.warning(f"still rejected (unchanged since last run): {f.error}")
-            elif f.status in ("duplicate", "empty"):
+            if f.status in ("duplicate", "empty"):
                 context.log.warning(f.error or f"{f.path}: {f.status}")
             elif f.rows_quarantined:
                 context.log.warning(
@@ -75,13 +75,13 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
             "quarantine_reasons": MetadataValue.json(report.reasons()),
             "raw_rows_total": total_rows,
         }
-        if any(f.status != "skipped" for f in report.files):
+        if errors or any(f.status != "skipped" for f in report.files):
             metadata["files"] = MetadataValue.md(_files_table(report))
-        if new_errors:
+        if errors:
             # The good files beside a bad one are loaded (each in its own transaction) first.
             raise Failure(
-                description="; ".join(new_errors),
-                metadata=metadata | {"rejected_files": len(new_errors)},
+                description="; ".join(errors),
+                metadata=metadata | {"rejected_files": len(errors)},
             )
         return MaterializeResult(metadata=metadata)
 

@@ -193,6 +193,13 @@ def product_usage() -> None:
         "E35,C102,api,2024-03-05 10:04:00\n",
     )
     write(
+        "product_usage/events_future_dated.csv",
+        "event_id,customer_id,feature,occurred_at\n"
+        "E51,C101,reports,2024-03-07 10:00:00\n"
+        "E52,C101,reports,2099-01-01\n"
+        "E53,C102,api,2024-03-07 10:02:00\n",
+    )
+    write(
         "product_usage/events_ragged_rows.csv",
         "event_id,customer_id,user_id,feature,occurred_at,quantity\n"
         "E41,C101,U1,reports,2024-03-06 10:00:00,1\n"

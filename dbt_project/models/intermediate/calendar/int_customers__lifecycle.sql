@@ -11,7 +11,23 @@
     `reporting_currency` var at the `fx_rates` rate in force on the day, null (with
     `is_fx_rate_missing`) when the seed has no rate for that currency then. A blank currency is
     the reporting currency.
+    A cancellation requested after the day is not known on the day: `cancellation_requested_date`
+    is empty until then. Nor is the scheduled end of a term the landing files do not keep (a
+    cancelled contract's `ends_at` is rewritten to the end of service): the current term's end on
+    the day is the end of service once a cancellation is known, else the next end of a term as
+    long as the customer's previous one (terms renew at the same length), else unknown (a first
+    term). The same rule for every customer, so nothing in a row for day D depends on whether
+    the customer cancels later. A customer created after the day, with no subscription by then,
+    has no row for it.
 -#}
+{%- set term_days = 'current_subscription.previous_term_days' -%}
+{%- set days_into_term = dbt.datediff(
+    'current_subscription.started_date', 'score_dates.score_date', 'day'
+) -%}
+{%- set terms_passed = 'cast(floor(' ~ days_into_term ~ ' / nullif(' ~ term_days ~ ', 0)) as integer)' -%}
+{%- set next_term_end = dbt.dateadd(
+    'day', term_days ~ ' * (' ~ terms_passed ~ ' + 1)', 'current_subscription.started_date'
+) -%}
 with
 
 customers as (
@@ -44,15 +60,28 @@ settings as (
 
 ),
 
+terms as (
+
+    select
+        subscriptions.*,
+        lag({{ dbt.datediff('subscriptions.started_date', 'subscriptions.ends_date', 'day') }}) over (
+            partition by subscriptions.customer_id
+            order by subscriptions.started_date, subscriptions.subscription_id
+        ) as previous_term_days
+
+    from subscriptions
+
+),
+
 known_subscriptions as (
 
     select
         score_dates.score_date,
-        subscriptions.*
+        terms.*
 
-    from subscriptions
+    from terms
     inner join score_dates
-        on subscriptions.started_date <= score_dates.score_date
+        on terms.started_date <= score_dates.score_date
 
 ),
 
@@ -67,6 +96,8 @@ covering as (
         coalesce(currency, '{{ var("reporting_currency") }}') as currency,
         ends_date,
         cancelled_date,
+        started_date,
+        previous_term_days,
         row_number() over (
             partition by customer_id, score_date
             order by started_date desc, subscription_id desc
@@ -138,8 +169,15 @@ final as (
             < settings.onboarding_days,
             false
         ) as is_onboarding,
-        current_subscription.ends_date as current_term_ends_date,
-        current_subscription.cancelled_date as cancellation_requested_date,
+        case
+            when current_subscription.cancelled_date <= score_dates.score_date
+                then current_subscription.ends_date
+            else cast({{ next_term_end }} as date)
+        end as current_term_ends_date,
+        case
+            when current_subscription.cancelled_date <= score_dates.score_date
+                then current_subscription.cancelled_date
+        end as cancellation_requested_date,
         case
             when current_subscription.customer_id is null then history.last_ends_date
         end as churned_date
@@ -159,6 +197,7 @@ final as (
         on
             current_subscription.score_date = fx_rates.score_date
             and current_subscription.currency = fx_rates.currency
+    where customers.created_date <= score_dates.score_date or history.customer_id is not null
 
 )
 

@@ -1,13 +1,74 @@
 {#-
-    One row per day to score, from the `score_from_date` and `as_of_date` vars; both default to
-    the latest day with product usage. At most `max_score_days` days per run.
+    One row per day to score, from the `score_from_date` and `as_of_date` vars. Without
+    `as_of_date`, the last day scored is the latest complete day of usage: the latest day before
+    the day of the latest usage load on which at least `as_of_min_active_share` (health_settings
+    seed) of the typical (median) number of daily active customers were active. A day still
+    being loaded, a stray event dated after the load (ingestion quarantines those) or a handful of
+    stray rows on an otherwise empty day cannot move it. `score_from_date` defaults to the last
+    day (a one-day run). At most `max_score_days` days per run.
 -#}
 with
 
+deliveries as (
+
+    select * from {{ ref('stg_product__usage_event_deliveries') }}
+
+),
+
+daily_facts as (
+
+    select * from {{ ref('int_usage__daily_facts') }}
+
+),
+
+settings as (
+
+    {{ settings_row(['as_of_min_active_share']) }}
+
+),
+
+last_load as (
+
+    select cast(max(_loaded_at) as date) as last_load_date
+    from deliveries
+
+),
+
+daily_activity as (
+
+    select
+        daily_facts.activity_date,
+        count(distinct daily_facts.customer_id) as active_customers
+
+    from daily_facts
+    cross join last_load
+    where daily_facts.activity_date < last_load.last_load_date
+    group by daily_facts.activity_date
+
+),
+
+typical_activity as (
+
+    select median(active_customers) as typical_active_customers
+    from daily_activity
+
+),
+
 usage_days as (
 
-    select max(activity_date) as latest_activity_date
-    from {{ ref('int_usage__daily_facts') }}
+    {% if var('as_of_date', '') -%}
+        -- The day is given: nothing to read (the CTEs above are never evaluated).
+        select cast(null as date) as latest_activity_date
+    {%- else -%}
+        select max(daily_activity.activity_date) as latest_activity_date
+
+        from daily_activity
+        cross join typical_activity
+        cross join settings
+        where
+            daily_activity.active_customers
+            >= settings.as_of_min_active_share * typical_activity.typical_active_customers
+    {%- endif %}
 
 ),
 

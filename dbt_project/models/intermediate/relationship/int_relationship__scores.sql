@@ -10,9 +10,9 @@
     MRR is converted into the current one through the reporting currency at the `fx_rates` of
     the score date (one rate for both), so a rate move alone is neither, and a renewal in
     another currency at the same value is no expansion. Null when a rate is missing.
-    Point in time: the end of a term whose cancellation is requested after the day is not known
-    on the day (a cancelled subscription's end is the end of service), so the scheduled end is
-    taken as the start plus the length of the previous term (unknown for a first term).
+    Point in time: the term's end is the one known on the day (`int_customers__lifecycle`: the
+    previous term's length, or the end of service once a cancellation is known), the same rule
+    for every customer whether or not they cancel later.
 -#}
 {%- set metrics = dimension_metrics()['relationship'] -%}
 {%- set tenure_days = dbt.datediff('in_scope.created_date', 'in_scope.score_date', 'day') -%}
@@ -86,38 +86,6 @@ earlier_subscription as (
 
 ),
 
-terms as (
-
-    select
-        subscription_id,
-        started_date,
-        ends_date,
-        cancelled_date,
-        lag({{ dbt.datediff('started_date', 'ends_date', 'day') }}) over (
-            partition by customer_id order by started_date, subscription_id
-        ) as previous_term_days
-
-    from subscriptions
-
-),
-
-known_term_ends as (
-
-    select
-        in_scope.customer_id,
-        in_scope.score_date,
-        case
-            when terms.cancelled_date is null or terms.cancelled_date <= in_scope.score_date
-                then in_scope.current_term_ends_date
-            else cast({{ dbt.dateadd('day', 'terms.previous_term_days', 'terms.started_date') }} as date)
-        end as term_ends_date
-
-    from in_scope
-    inner join terms
-        on in_scope.current_subscription_id = terms.subscription_id
-
-),
-
 renewals as (
 
     select
@@ -178,7 +146,7 @@ metrics as (
         comparable.comparison_plan,
         {{ tenure_days }} as tenure_days,
         coalesce(renewals.renewals_completed, 0) as renewals_completed,
-        {{ dbt.datediff('in_scope.score_date', 'known_term_ends.term_ends_date', 'day') }}
+        {{ dbt.datediff('in_scope.score_date', 'in_scope.current_term_ends_date', 'day') }}
             as days_to_term_end,
         100.0 * {{ ratio('in_scope.mrr - comparable.comparison_mrr', 'comparable.comparison_mrr') }}
             as mrr_change_pct,
@@ -201,10 +169,6 @@ metrics as (
         on
             in_scope.customer_id = renewals.customer_id
             and in_scope.score_date = renewals.score_date
-    left join known_term_ends
-        on
-            in_scope.customer_id = known_term_ends.customer_id
-            and in_scope.score_date = known_term_ends.score_date
 
 ),
 

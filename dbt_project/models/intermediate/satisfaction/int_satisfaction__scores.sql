@@ -184,7 +184,9 @@ metrics as (
         on
             per_customer.customer_id = micro_ratings.customer_id
             and per_customer.score_date = micro_ratings.score_date
-    left join lifecycle
+    -- Known customers only: rows of a customer missing from the CRM are reported by
+    -- int_quality__findings and never scored.
+    inner join lifecycle
         on
             per_customer.customer_id = lifecycle.customer_id
             and per_customer.score_date = lifecycle.score_date

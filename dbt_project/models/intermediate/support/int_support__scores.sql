@@ -138,7 +138,9 @@ metrics as (
         per_customer.avg_ticket_csat
 
     from per_customer
-    left join lifecycle
+    -- Known customers only: rows of a customer missing from the CRM are reported by
+    -- int_quality__findings and never scored.
+    inner join lifecycle
         on
             per_customer.customer_id = lifecycle.customer_id
             and per_customer.score_date = lifecycle.score_date

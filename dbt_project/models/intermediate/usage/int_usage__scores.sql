@@ -1,7 +1,8 @@
 {#-
     Product usage and adoption per customer and score date, over the usage window ending on the
     day (`dimension_settings` seed): active days, active users over seats purchased, breadth
-    (features used over the features of the plan, `plan_features` seed), depth in the plan's key
+    (features used over the features of the plan, `plan_features` seed; for a plan without a list
+    of its own, over the features its customers used in the window), depth in the plan's key
     features (events per active user, a percentile within the plan) and the trend in events
     against the window before. A customer with no activity in the last `freshness_days` has no
     row: stale usage is missing, not zero.
@@ -86,13 +87,15 @@ known_plans as (
 
 customer_plans as (
 
-    -- The plan's feature list, or the `default` list for a plan without its own.
+    -- The plan's feature list; a plan without its own takes its key features from the
+    -- `default` list, and its breadth from the features its customers use (plan_catalogues).
     select
         lifecycle.customer_id,
         lifecycle.score_date,
         lifecycle.plan,
         lifecycle.seats_purchased,
-        coalesce(known_plans.plan, 'default') as feature_plan
+        coalesce(known_plans.plan, 'default') as feature_plan,
+        known_plans.plan is not null as has_feature_list
 
     from lifecycle
     left join known_plans
@@ -251,11 +254,14 @@ feature_windows as (
 
 feature_totals as (
 
-    -- Only the plan's features count towards breadth; its key features towards depth.
+    -- Only the plan's features count towards breadth (every feature used, for a plan without a
+    -- list); its key features towards depth.
     select
         feature_windows.customer_id,
         feature_windows.score_date,
-        count(plan_features_seed.feature) as features_used,
+        count(
+            case when customer_plans.has_feature_list then plan_features_seed.feature else feature_windows.feature end
+        ) as features_used,
         sum(case when plan_features_seed.is_key_feature then feature_windows.event_count else 0 end)
             as key_feature_events
 
@@ -283,6 +289,24 @@ features_available as (
 
 ),
 
+plan_catalogues as (
+
+    -- A plan without a feature list: the features any of its customers used in the window.
+    select
+        customer_plans.plan,
+        feature_windows.score_date,
+        count(distinct feature_windows.feature) as features_available
+
+    from feature_windows
+    inner join customer_plans
+        on
+            feature_windows.customer_id = customer_plans.customer_id
+            and feature_windows.score_date = customer_plans.score_date
+    where not customer_plans.has_feature_list
+    group by customer_plans.plan, feature_windows.score_date
+
+),
+
 per_customer as (
 
     select
@@ -290,6 +314,7 @@ per_customer as (
         day_totals.score_date,
         customer_plans.plan,
         customer_plans.feature_plan,
+        customer_plans.has_feature_list,
         customer_plans.seats_purchased,
         day_totals.window_days,
         day_totals.last_activity_date,
@@ -329,13 +354,16 @@ metrics as (
         per_customer.active_users,
         per_customer.seats_purchased,
         per_customer.features_used,
-        features_available.features_available,
+        coalesce(features_available.features_available, plan_catalogues.features_available)
+            as features_available,
         per_customer.key_feature_events,
         per_customer.events_current_window,
         per_customer.events_previous_window,
         100.0 * {{ ratio('per_customer.active_users', 'per_customer.seats_purchased') }} as active_user_pct,
-        100.0 * {{ ratio('per_customer.features_used', 'features_available.features_available') }}
-            as feature_breadth_pct,
+        100.0 * {{ ratio(
+            'per_customer.features_used',
+            'coalesce(features_available.features_available, plan_catalogues.features_available)'
+        ) }} as feature_breadth_pct,
         coalesce({{ ratio('per_customer.key_feature_events', 'per_customer.active_users') }}, 0)
             as key_feature_depth,
         100.0 * {{ ratio(
@@ -345,7 +373,14 @@ metrics as (
 
     from per_customer
     left join features_available
-        on per_customer.feature_plan = features_available.plan
+        on
+            per_customer.feature_plan = features_available.plan
+            and per_customer.has_feature_list
+    left join plan_catalogues
+        on
+            per_customer.plan = plan_catalogues.plan
+            and per_customer.score_date = plan_catalogues.score_date
+            and not per_customer.has_feature_list
 
 ),
 

@@ -32,7 +32,8 @@ renamed as (
 
         ---------- delivery
         _load_id,
-        _file_row_number
+        _file_row_number,
+        _loaded_at
 
     from source
 

@@ -1,0 +1,144 @@
+"""What an operator meets in real exports, on one small warehouse built by a plain `dbt build`
+(no vars): stray and future-dated events, rows of unknown customers, a plan with neither a
+feature list nor a weight set, a feature missing from its plan's list, and a history too short
+for the backtest. None of them stops the run; each is reported."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt_copy import DbtProjectCopy
+
+from orchestration.checks import backtest_auc_result, data_quality_result
+from orchestration.sample_data import generate
+
+END = "2026-06-30"
+
+
+def _deliver(project: DbtProjectCopy, folder: Path, files: dict[str, list[str]]) -> None:
+    for source, lines in files.items():
+        (folder / source).mkdir(parents=True, exist_ok=True)
+        (folder / source / "extra.csv").write_text("\n".join(lines) + "\n")
+    project.ingest(folder)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> DbtProjectCopy:
+    landing = tmp_path_factory.mktemp("landing")
+    generate(landing, customers=120, days=60, seed=11, end_date=date.fromisoformat(END))
+    project = DbtProjectCopy.of_repository(tmp_path_factory.mktemp("hardening") / "project")
+    project.ingest(landing)
+    growth = project.query(
+        "select customer_id from raw.customers where plan = 'growth' order by 1 limit 1"
+    )[0][0]
+    usage = "event_id,customer_id,user_id,feature,occurred_at,quantity"
+    _deliver(
+        project,
+        tmp_path_factory.mktemp("extra"),
+        {
+            "customers": [
+                "customer_id,customer_name,plan,industry,country,csm_owner,seats_purchased,"
+                "created_at",
+                "CSCALE1,Scale One,scale,retail,PT,Ana,10,2026-01-01",
+                "CSCALE2,Scale Two,scale,retail,PT,Ana,10,2026-01-01",
+            ],
+            "subscriptions": [
+                "subscription_id,customer_id,plan,mrr,currency,started_at,ends_at,status,"
+                "is_renewal,cancelled_at,cancellation_reason",
+                "SSCALE1,CSCALE1,scale,100,USD,2026-01-01,2027-01-01,active,false,,",
+                "SSCALE2,CSCALE2,scale,100,USD,2026-01-01,2027-01-01,active,false,,",
+            ],
+            "product_usage": [
+                usage,
+                # The scale plan's features are its own names; CSCALE1 uses two of three.
+                "XS1,CSCALE1,u1,forecasting,2026-06-20 10:00:00,1",
+                "XS2,CSCALE1,u1,billing_runs,2026-06-21 10:00:00,1",
+                "XS3,CSCALE2,u2,forecasting,2026-06-22 10:00:00,1",
+                "XS4,CSCALE2,u2,billing_runs,2026-06-22 11:00:00,1",
+                "XS5,CSCALE2,u2,ledgers,2026-06-23 10:00:00,1",
+                f"XU1,{growth},u1,telepathy,2026-06-25 10:00:00,1",
+                "XO1,CGHOST,u1,reports,2026-06-25 10:00:00,1",
+                # A stray event on a later day, and one dated far in the future: neither moves
+                # the default scoring day.
+                f"XF1,{growth},u1,reports,2026-08-15 23:00:00,1",
+                f"XF2,{growth},u1,reports,2099-01-01 00:00:00,1",
+            ],
+            "support_tickets": [
+                "ticket_id,customer_id,opened_at,first_response_at,resolved_at,priority,status,"
+                "reopen_count,csat,channel",
+                "TGHOST,CGHOST,2026-06-20 09:00:00,,,urgent,open,0,,email",
+            ],
+        },
+    )
+    project.dbt("seed")
+    project.dbt("build")
+    return project
+
+
+def test_default_scoring_day_is_the_last_full_day_whatever_stray_rows_say(
+    project: DbtProjectCopy,
+) -> None:
+    assert project.query("select score_date from intermediate.int_score_dates") == [
+        (date.fromisoformat(END),)
+    ]
+
+
+def test_rows_of_unknown_customers_are_reported_not_scored_and_do_not_stop_the_build(
+    project: DbtProjectCopy,
+) -> None:
+    findings = project.query(
+        "select subject, row_count, example from intermediate.int_quality__findings"
+        " where finding = 'unknown_customer' order by subject"
+    )
+    assert findings == [("product_usage", 1, "CGHOST"), ("support_tickets", 1, "CGHOST")]
+    scored = project.query(
+        "select count(*) from customer_health_daily where customer_id = 'CGHOST'"
+    )[0][0]
+    assert scored == 0
+    with duckdb.connect(str(project.warehouse), read_only=True) as con:
+        result = data_quality_result(con)
+    assert not result.passed
+    assert result.severity.value == "WARN"
+    assert result.metadata["unknown_customer_rows"].value == 2
+
+
+def test_plans_without_settings_and_unlisted_features_are_reported(
+    project: DbtProjectCopy,
+) -> None:
+    findings = set(
+        project.query(
+            "select finding, subject, customers from intermediate.int_quality__findings"
+            " where finding != 'unknown_customer'"
+        )
+    )
+    assert {
+        ("plan_without_feature_list", "scale", 2),
+        ("plan_without_weights", "scale", 2),
+        ("unlisted_feature", "telepathy", 1),
+    } <= findings
+
+
+def test_a_plan_without_a_feature_list_measures_breadth_against_what_its_customers_use(
+    project: DbtProjectCopy,
+) -> None:
+    breadth = dict(
+        project.query(
+            "select customer_id, feature_breadth_pct from intermediate.int_usage__scores"
+            " where customer_id like 'CSCALE%'"
+        )
+    )
+    assert breadth == {"CSCALE1": pytest.approx(200 / 3), "CSCALE2": pytest.approx(100.0)}
+
+
+def test_backtest_check_on_a_short_history_is_skipped_with_the_days_still_needed(
+    project: DbtProjectCopy,
+) -> None:
+    with duckdb.connect(str(project.warehouse), read_only=True) as con:
+        result = backtest_auc_result(con, horizon_days=90)
+    assert result.passed
+    assert result.metadata["status"].value == "skipped"
+    assert result.metadata["days_of_history_needed"].value == 90
+    assert "90 more day(s)" in result.description
