@@ -74,6 +74,9 @@ def test_the_run_summary_warns_about_a_currency_without_a_rate(
                 'USD' as reporting_currency;
             create table customer_health_daily as select date '2026-06-30' as score_date;
             create table health_alerts as select 1 as alert_id;
+            create table intermediate.int_quality__findings as
+            select 'unknown_customer' as finding, 'x' as subject, 0 as row_count,
+                0 as customers, 'none' as description where false;
             create table health_backtest as
             select 'auc' as analysis, null::date as score_date, 'overall' as subject,
                 0.7 as metric_value;

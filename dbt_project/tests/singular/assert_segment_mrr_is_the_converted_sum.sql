@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'customer_segments'}}}) }}
 -- Each segment's total MRR is its customers' MRR converted to the reporting currency at the
 -- fx_rates row in force on the as-of date, recomputed here from the seed, not from the mart.
 with
