@@ -21,6 +21,8 @@ CUSTOMERS ?= 2000
 DAYS ?= 365
 SEED ?= 42
 FORMAT ?= csv
+# The kind of business the sample imitates: default, one_dimension, first_year_churn or sparse.
+PROFILE ?= default
 # The sample ends on this day; the score history covers its DAYS days.
 END_DATE ?= 2026-09-30
 HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(END_DATE)') - d.timedelta(days=$(DAYS) - 1))")
@@ -42,7 +44,8 @@ $(DAGSTER_HOME)/dagster.yaml:
 
 sample: install
 	$(BIN)/python -m orchestration.sample_data --customers $(CUSTOMERS) --days $(DAYS) \
-		--seed $(SEED) --format $(FORMAT) --end-date $(END_DATE) --out $(CHS_LANDING_DIR)
+		--seed $(SEED) --format $(FORMAT) --end-date $(END_DATE) --profile $(PROFILE) \
+		--out $(CHS_LANDING_DIR)
 
 pipeline: install
 	$(BIN)/dbt parse --quiet

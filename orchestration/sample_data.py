@@ -17,6 +17,9 @@ How the data behaves (what the health score is meant to find, never how it score
   with per-customer strength and noise, so that a good score predicts churn well, not perfectly;
 - nothing is recorded for a customer after it churned.
 
+That is the ``default`` profile. Other profiles (``--profile``, ``orchestration.sample_profiles``)
+swap a few SQL fragments to change who churns and why, and what the sources show of it.
+
 Randomness is ``hash(hash(seed, salt, keys))``, never ``random()``: it is the same whatever the
 thread count or row order, draws with different salts are independent (see ``_macros``), and
 every file is written with an ORDER BY that is a total order, so the same arguments give
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import math
 import tempfile
+import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -39,6 +43,8 @@ from pathlib import Path
 from string import Template
 
 import duckdb
+
+from orchestration.sample_profiles import DEFAULT, PROFILES
 
 SOURCES: tuple[str, ...] = (
     "customers",
@@ -126,7 +132,8 @@ with draws as (
         rnd('dip_len', i, 0) as u_dip_len,
         rnd('dip_silent', i, 0) as u_dip_silent,
         rnd('dip_strength', i, 0) as u_dip_strength,
-        rnd('reason', i, 0) as u_reason
+        rnd('reason', i, 0) as u_reason,
+        rnd('tracked', i, 0) as u_tracked
     from range(1, $n_plus_1) as t (i)
 ),
 
@@ -219,7 +226,7 @@ final as (
         end as created_at,
         -- Bigger customers sign annual contracts more often.
         case
-            when u_term < (case plan0 when 'starter' then 0.35 when 'growth' then 0.6 else 0.85 end)
+            when u_term < $annual_share
                 then 12
             else 1
         end as term_months,
@@ -234,13 +241,14 @@ final as (
         case when plan0 = 'starter' then 1.0 else 1.0 - 0.15 * u_discount end as discount,
         0.35 + 0.35 * u_adoption as adoption_base,
         z_breadth as breadth_base,
-        0.4 + 0.7 * z_base as health_base,
+        $health_base as health_base,
         0.5 * z_trend as health_trend_per_year,
         -- How the last weeks before a churn look: a 4-8 week ramp, absent for some churners
         -- (the sudden ones: budget cut, acquisition) so that no score can be perfect.
         28 + floor(u_dip_len * 29) as dip_days,
-        case when u_dip_silent < 0.15 then 0.0 else 0.8 + 2.2 * u_dip_strength end
+        $dip_strength
             as dip_strength,
+        $is_tracked as is_tracked,
         case
             when u_reason < 0.22 then 'price'
             when u_reason < 0.40 then 'product_fit'
@@ -330,6 +338,7 @@ deltas as (
         (case when term_months = 12 then 0.22 else 0.025 end) * exp(0.35 * boundary_health)
             as p_expand,
         (case when term_months = 12 then 0.08 else 0.010 end) * exp(-0.5 * boundary_health)
+        $contract_factor
             as p_contract
     from with_health
 ),
@@ -390,13 +399,14 @@ with renewals as (
         -- Up to two days before the term ends, never exactly on it (that is the next term).
         p.ends_scheduled_at - secs(1 + rnd('notice', p.cust_num, p.k) * 172799) as churned_at,
         p.term_months / 12.0 * 0.85 as exposure_years,
-        rnd('churn_renewal', p.cust_num, p.k) as u
+        rnd('churn_renewal', p.cust_num, p.k) as u,
+        p.k
     from periods as p
     where p.ends_scheduled_at >= timestamp '$w0' and p.ends_scheduled_at < timestamp '$end_excl'
 ),
 
 renewal_candidates as (
-    select r.cust_num, r.churned_at, r.exposure_years, r.u, h.health
+    select r.cust_num, r.churned_at, r.exposure_years, r.u, h.health, true as is_renewal, r.k
     from renewals as r
     inner join health as h on r.cust_num = h.cust_num and week_of(r.churned_at) = h.w
 ),
@@ -406,9 +416,11 @@ mid_term_candidates as (
         h.cust_num,
         timestamp '$w0' + to_days(7 * h.w) + secs(rnd('churn_at', h.cust_num, h.w) * 604800)
             as churned_at,
-        0.15 / 52 as exposure_years,
+        $mid_term_exposure as exposure_years,
         rnd('churn_mid', h.cust_num, h.w) as u,
-        h.health
+        h.health,
+        false as is_renewal,
+        null::integer as k
     from health as h
     where h.w >= 0
 ),
@@ -419,12 +431,23 @@ candidates as (
     select * from mid_term_candidates
 ),
 
-accepted as (
-    select cand.cust_num, cand.churned_at
+-- What a profile's churn rule may read besides the hidden health: the term and its renewals, and
+-- the tenure at the candidate's date.
+exposed as (
+    select
+        cand.*,
+        c.term_months,
+        date_diff('day', c.created_at, cand.churned_at) as tenure_days
     from candidates as cand
     inner join cust as c on cand.cust_num = c.cust_num
+),
+
+accepted as (
+    select cand.cust_num, cand.churned_at
+    from exposed as cand
+    inner join cust as c on cand.cust_num = c.cust_num
     where
-        cand.u < 1 - exp(-exp($hazard_a - $hazard_b * cand.health) * cand.exposure_years)
+        cand.u < $churn_probability
         and cand.churned_at >= timestamp '$w0'
         and cand.churned_at < timestamp '$end_excl'
         -- Nobody cancels in the first month: that is onboarding, not churn.
@@ -518,7 +541,8 @@ with live as (
         c.created_at,
         c.csm_owner is not null as has_csm,
         c.adoption_base,
-        c.breadth_base
+        c.breadth_base,
+        c.is_tracked
     from health as h
     inner join cust as c on h.cust_num = c.cust_num
     left join churn as ch on h.cust_num = ch.cust_num
@@ -611,7 +635,7 @@ with days as (
         a.adoption_base,
         a.breadth_base,
         (a.week_start + to_days(d.d::integer))::date as day
-    from activity as a
+    from $behaviour as a
     cross join range(7) as d (d)
     where
         a.week_start >= timestamp '$month_start' - interval 6 day
@@ -739,7 +763,7 @@ with counts as (
                 + rnd('tickets', cust_num, w)
             )
         )::integer as n_tickets
-    from activity
+    from $behaviour
 ),
 
 tickets as (
@@ -882,7 +906,7 @@ counts as (
                 + rnd('s_count', a.cust_num, a.w * 10 + k.kind_num)
             )
         )::integer as n_responses
-    from activity as a
+    from $behaviour as a
     cross join kinds as k
 ),
 
@@ -1102,7 +1126,7 @@ counts as (
             )
         )::integer as n_touchpoints
     -- Once per customer-week, not once per kind: pow() is costly at 13 rows each.
-    from (select *, pow(seats / 20.0, 0.35) as seat_factor from activity) as a
+    from (select *, pow(seats / 20.0, 0.35) as seat_factor from $behaviour) as a
     cross join kinds as k
 ),
 
@@ -1168,9 +1192,6 @@ _SINGLE_FILE_QUERIES: dict[str, str] = {
     "engagement": _ENGAGEMENT_OUT,
 }
 
-# Churn hazard per year is exp(a - b * health): tuned so ~10-25% of customers churn in a year.
-_HAZARD_A = -2.0
-_HAZARD_B = 1.1
 # Sessions per active user per weekday: tuned so the default size gives ~1 million events.
 _USAGE_RATE = 0.07
 
@@ -1208,8 +1229,15 @@ def generate(
     seed: int,
     fmt: str = "csv",
     end_date: date = DEFAULT_END_DATE,
+    profile: str = DEFAULT.name,
 ) -> dict[str, int]:
-    """Write the seven landing sources under ``out_dir``; return the rows written per source."""
+    """Write the seven landing sources under ``out_dir``; return the rows written per source.
+
+    ``profile`` names a business shape of ``orchestration.sample_profiles.PROFILES``.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+    shape = PROFILES[profile]
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if customers < 1 or days < 1:
@@ -1224,7 +1252,7 @@ def generate(
     n_weeks = math.ceil(days / 7)
     kernel = HEALTH_KERNEL_WEEKS
     # A growing business: the window gets a larger share of sign-ups than its share of time.
-    p_new = 0.75 * days / (HISTORY_DAYS + days)
+    p_new = min(0.95, shape.new_customer_weight * days / (HISTORY_DAYS + days))
     params = {
         "n_plus_1": customers + 1,
         "width": max(6, len(str(customers))),
@@ -1243,10 +1271,11 @@ def generate(
         "kernel_norm": 1000 * math.sqrt(kernel * (kernel + 1) * (2 * kernel + 1) / 6),
         # Monthly terms over the history and the window, plus one spare.
         "max_periods": (HISTORY_DAYS + days) // 28 + 2,
-        "hazard_a": _HAZARD_A,
-        "hazard_b": _HAZARD_B,
+        "hazard_a": shape.hazard_a,
+        "hazard_b": shape.hazard_b,
         "usage_rate": _USAGE_RATE,
     }
+    params |= {name: Template(sql).substitute(params) for name, sql in shape.fragments.items()}
 
     def render(template: str, **extra: object) -> str:
         return Template(template).substitute(params, **extra)
@@ -1332,6 +1361,14 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
             "(customers, subscriptions, product_usage, support_tickets, surveys, invoices, "
             "engagement). The same arguments always produce byte-identical files."
         ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="profiles (--profile), each a hidden truth behind churn:\n"
+        + "\n".join(
+            textwrap.fill(
+                f"{p.name}: {p.summary}", width=88, initial_indent="  ", subsequent_indent="    "
+            )
+            for p in PROFILES.values()
+        ),
     )
     parser.add_argument(
         "--customers", type=int, default=DEFAULT_CUSTOMERS, help="default %(default)s"
@@ -1351,6 +1388,12 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
     )
     parser.add_argument("--format", choices=FORMATS, default="csv", help="default %(default)s")
     parser.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default=DEFAULT.name,
+        help="the kind of business the sample imitates (default %(default)s; see below)",
+    )
+    parser.add_argument(
         "--end-date",
         type=_parse_date,
         default=DEFAULT_END_DATE,
@@ -1360,7 +1403,9 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
         ),
     )
     args = parser.parse_args(argv)
-    return generate(args.out, args.customers, args.days, args.seed, args.format, args.end_date)
+    return generate(
+        args.out, args.customers, args.days, args.seed, args.format, args.end_date, args.profile
+    )
 
 
 if __name__ == "__main__":
