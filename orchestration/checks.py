@@ -1,7 +1,7 @@
 """Asset checks beside the assets they check: a Great Expectations suite on every mart (blocking:
 a mart that fails is not published), reconciliation of every ingestion (rows read = rows loaded
-+ rows quarantined), the backtest's AUC floor and the data-quality findings that a run reports
-without stopping."""
++ rows quarantined), the backtest's AUC floor, exchange rates covering every currency in use, and
+the data-quality findings that a run reports without stopping."""
 
 from pathlib import Path
 
@@ -209,6 +209,45 @@ def data_quality_result(con: duckdb_client.DuckDBPyConnection) -> AssetCheckResu
                 "|---|---|---|---|---|---|\n" + table
                 if rows
                 else "none"
+            ),
+        },
+    )
+
+
+MISSING_FX_RATES_SQL = """
+    select source_table, currency, customers, first_missing_date, last_missing_date,
+        score_days_missing
+    from intermediate.int_fx__missing_rates
+    order by source_table, currency
+"""
+
+
+def missing_fx_rates(con: duckdb_client.DuckDBPyConnection) -> list[tuple]:
+    """Currencies in use without an `fx_rates` row on some score date (int_fx__missing_rates)."""
+    return con.execute(MISSING_FX_RATES_SQL).fetchall()
+
+
+@asset_check(
+    asset=AssetKey(["customer_health"]),
+    name="fx_rates_cover_every_currency",
+    description="Warns when a subscription or invoice currency has no rate in seeds/fx_rates.csv "
+    "on a score date: its money is left unconverted (null), never counted at rate 1.",
+)
+def fx_rates_cover_every_currency(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    with duckdb_connect_read_only() as con:
+        missing = missing_fx_rates(con)
+    return AssetCheckResult(
+        passed=not missing,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "currencies_missing": len({row[1] for row in missing}),
+            "missing": MetadataValue.md(
+                "\n".join(
+                    f"- {currency} ({source}, {customers} customers): no rate from {first} to "
+                    f"{last} ({days} score days)"
+                    for source, currency, customers, first, last, days in missing
+                )
+                or "none"
             ),
         },
     )

@@ -17,6 +17,7 @@ from orchestration.assets.publish import serving_copy
 from orchestration.checks import (
     backtest_auc_floor,
     data_quality_findings,
+    fx_rates_cover_every_currency,
     mart_expectation_checks,
     reconciliation_checks,
 )
@@ -36,6 +37,7 @@ defs = Definitions(
         backtest_auc_floor,
         data_quality_findings,
         calibration_staleness,
+        fx_rates_cover_every_currency,
         *reconciliation_checks,
     ],
     jobs=[daily_refresh_job, monthly_calibration_job],

@@ -1,5 +1,5 @@
-"""Prints what a run produced: customers per segment, score confidence and churn risk, and where
-the warehouse file is."""
+"""Prints what a run produced: customers and MRR (in the reporting currency) per segment, score
+confidence and churn risk, currencies without an exchange rate, and where the warehouse file is."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 import duckdb
 
+from orchestration.checks import missing_fx_rates
 from orchestration.project import warehouse_path
 from orchestration.serving import serving_path
 
@@ -16,9 +17,13 @@ def main() -> int:
     with duckdb.connect(str(path), read_only=True) as con:
         as_of = con.execute("select max(as_of_date) from customer_health").fetchone()[0]
         rows = con.execute(
-            "select segment, health_color, customers, total_mrr, avg_health_score"
+            "select segment, health_color, customers, total_mrr_reporting, avg_health_score"
             " from customer_segments order by segment_order, segment"
         ).fetchall()
+        currency = con.execute("select max(reporting_currency) from customer_segments").fetchone()[
+            0
+        ]
+        missing_rates = missing_fx_rates(con)
         confidence = dict(
             con.execute(
                 "select coalesce(score_confidence, 'grey'), count(*) from customer_health"
@@ -46,10 +51,18 @@ def main() -> int:
             " from intermediate.int_quality__findings order by finding, subject"
         ).fetchall()
     print(f"\nCustomer health as of {as_of}")
-    print(f"{'segment':<18}{'colour':<8}{'customers':>10}{'MRR':>14}{'avg score':>11}")
+    mrr_header = f"MRR ({currency})"
+    print(f"{'segment':<18}{'colour':<8}{'customers':>10}{mrr_header:>14}{'avg score':>11}")
     for segment, colour, customers, mrr, score in rows:
         avg = "" if score is None else f"{score:.1f}"
-        print(f"{segment:<18}{colour or '':<8}{customers:>10}{mrr:>14,.0f}{avg:>11}")
+        total = "" if mrr is None else f"{mrr:,.0f}"
+        print(f"{segment:<18}{colour or '':<8}{customers:>10}{total:>14}{avg:>11}")
+    for source, code, customers, first, last, _days in missing_rates:
+        print(
+            f"WARNING: no exchange rate for {code} ({source}, {customers} customers) from {first}"
+            f" to {last}: its money is left out of the {currency} totals; add it to"
+            " seeds/fx_rates.csv"
+        )
     print(
         "\nScore confidence (share of the weight with data): "
         + ", ".join(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,8 +10,9 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from orchestration.assets.dbt import dbt_build_args
+from orchestration.assets.dbt import dbt_build_args, health_dbt_assets
 from orchestration.definitions import defs
+from orchestration.project import dbt_project
 from orchestration.sources import SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +54,7 @@ def test_marts_and_checks_are_defined() -> None:
     check_names = {(c.asset_key, c.name) for c in graph.asset_check_keys}
     assert (AssetKey(["customer_health"]), "great_expectations_suite") in check_names
     assert (AssetKey(["raw", "customers"]), "ledger_reconciles") in check_names
+    assert (AssetKey(["customer_health"]), "fx_rates_cover_every_currency") in check_names
 
 
 def test_daily_schedule_targets_every_asset() -> None:
@@ -117,3 +120,12 @@ def test_calibration_runs_monthly_on_its_own_and_not_in_the_daily_job() -> None:
     assert AssetKey(["customer_health"]) in graph.get(proposal).parent_keys
     check_names = {(c.asset_key, c.name) for c in graph.asset_check_keys}
     assert (proposal, "live_configuration_not_stale") in check_names
+
+
+def test_every_dbt_model_is_built_by_one_of_the_dbt_assets() -> None:
+    manifest = json.loads(Path(dbt_project().manifest_path).read_text())
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    built = [key.path[-1] for assets in health_dbt_assets for key in assets.keys]
+
+    assert models - set(built) == set()
+    assert len(built) == len(set(built))

@@ -106,8 +106,12 @@ def test_every_customer_is_segmented_and_three_segments_are_populated(warehouse:
 
 
 def test_segment_summary_adds_up_to_the_mart(warehouse: Path) -> None:
-    total, mrr = query(warehouse, "select sum(customers), sum(total_mrr) from customer_segments")[0]
-    expected = query(warehouse, "select count(*), round(sum(mrr), 2) from customer_health")[0]
+    total, mrr = query(
+        warehouse, "select sum(customers), sum(total_mrr_reporting) from customer_segments"
+    )[0]
+    expected = query(
+        warehouse, "select count(*), round(sum(mrr_reporting), 2) from customer_health"
+    )[0]
     assert total == expected[0] and mrr == pytest.approx(expected[1], abs=0.1)
 
 

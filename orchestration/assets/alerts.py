@@ -31,9 +31,11 @@ def write_new_alerts(database: Path, outbox: Path) -> tuple[Path | None, list[di
     """
     query = (
         "select alert_id, customer_id, alert_kind, reason, primary_driver, segment,"
-        " previous_segment, health_score, score_change_7d, mrr, first_seen_date"
+        " previous_segment, health_score, score_change_7d, mrr, currency, mrr_reporting,"
+        " first_seen_date"
         " from health_alerts where first_seen_date = ?"
-        " order by mrr desc, customer_id, alert_kind"
+        # Largest accounts first, compared in one currency (a missing rate sorts last).
+        " order by mrr_reporting desc nulls last, customer_id, alert_kind"
     )
     with duckdb.connect(str(database), read_only=True) as con:
         latest = con.execute("select max(score_date) from customer_health_daily").fetchall()[0][0]

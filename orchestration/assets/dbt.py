@@ -19,9 +19,11 @@ from orchestration.project import dbt_project
 from orchestration.translator import HealthDbtTranslator
 
 # dbt selections of the three parts; the daily part lies between the score dates and the history.
-# The metric history is scored with the day too (calibration reads it).
+# The metric history is scored with the day too (calibration reads it), and the list of currencies
+# without a rate on the days scored (nothing downstream reads it).
 DAILY_SELECT = (
     "int_score_dates+,+customer_health_daily int_score_dates+,+int_health__metric_history"
+    " int_fx__missing_rates"
 )
 CURRENT_SELECT = "customer_health_daily+"
 CURRENT_EXCLUDE = "customer_health_daily"

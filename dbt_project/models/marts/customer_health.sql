@@ -146,6 +146,10 @@ final as (
         {% endfor %}
         ---------- numerics
         cast(current_day.mrr as double) as mrr,
+        cast(current_day.currency as {{ dbt.type_string() }}) as currency,
+        cast(round(current_day.mrr_reporting, 2) as double) as mrr_reporting,
+        cast(current_day.reporting_currency as {{ dbt.type_string() }}) as reporting_currency,
+        cast(current_day.is_fx_rate_missing as boolean) as is_fx_rate_missing,
 
         ---------- dates
         cast(current_day.score_date as date) as as_of_date

@@ -218,7 +218,11 @@ final as (
         {% endfor -%}
 
         ---------- numerics
-        stabilised.mrr
+        stabilised.mrr,
+        stabilised.currency,
+        stabilised.mrr_reporting,
+        '{{ var("reporting_currency") }}' as reporting_currency,
+        stabilised.is_fx_rate_missing
 
     from stabilised
     left join colours

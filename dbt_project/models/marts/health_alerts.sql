@@ -22,7 +22,9 @@ history as (
         health_score,
         segment,
         primary_driver,
-        mrr
+        mrr,
+        currency,
+        mrr_reporting
 
     from {{ ref('customer_health_daily') }}
 
@@ -47,6 +49,8 @@ with_previous as (
         current_day.segment,
         current_day.primary_driver,
         current_day.mrr,
+        current_day.currency,
+        current_day.mrr_reporting,
         previous_day.segment as previous_segment,
         week_before.health_score as health_score_7d_ago,
         current_day.health_score - week_before.health_score as score_change_7d
@@ -164,6 +168,8 @@ final as (
         episode_starts.health_score,
         episode_starts.score_change_7d,
         episode_starts.mrr,
+        episode_starts.currency,
+        episode_starts.mrr_reporting,
 
         ---------- dates
         episode_starts.score_date as first_seen_date

@@ -7,6 +7,10 @@
     subscriptions started by the day count, and a cancellation counts from its request day.
     A customer in scope whose first subscription started fewer than `onboarding_days`
     (health_settings seed) ago is onboarding (`is_onboarding`): scored with its own weight set.
+    Money: `mrr` stays in the subscription's `currency`; `mrr_reporting` is it in the
+    `reporting_currency` var at the `fx_rates` rate in force on the day, null (with
+    `is_fx_rate_missing`) when the seed has no rate for that currency then. A blank currency is
+    the reporting currency.
     A cancellation requested after the day is not known on the day: `cancellation_requested_date`
     is empty until then. Nor is the scheduled end of a term the landing files do not keep (a
     cancelled contract's `ends_at` is rewritten to the end of service): the current term's end on
@@ -41,6 +45,12 @@ subscriptions as (
 score_dates as (
 
     select * from {{ ref('int_score_dates') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx__rates') }}
 
 ),
 
@@ -83,6 +93,7 @@ covering as (
         subscription_id,
         plan,
         mrr,
+        coalesce(currency, '{{ var("reporting_currency") }}') as currency,
         ends_date,
         cancelled_date,
         started_date,
@@ -141,6 +152,13 @@ final as (
         ---------- numerics
         customers.seats_purchased,
         coalesce(current_subscription.mrr, 0) as mrr,
+        current_subscription.currency,
+        fx_rates.rate_to_reporting as fx_rate_to_reporting,
+        case
+            when current_subscription.customer_id is null then 0
+            else current_subscription.mrr * fx_rates.rate_to_reporting
+        end as mrr_reporting,
+        current_subscription.customer_id is not null and fx_rates.currency is null as is_fx_rate_missing,
 
         ---------- dates
         customers.created_date,
@@ -175,6 +193,10 @@ final as (
         on
             customers.customer_id = history.customer_id
             and score_dates.score_date = history.score_date
+    left join fx_rates
+        on
+            current_subscription.score_date = fx_rates.score_date
+            and current_subscription.currency = fx_rates.currency
     where customers.created_date <= score_dates.score_date or history.customer_id is not null
 
 )

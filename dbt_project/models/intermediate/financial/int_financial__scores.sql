@@ -2,6 +2,9 @@
     Financial health per customer and score date: invoices issued in the financial window ending
     on the day (`dimension_settings` seed), plus any invoice still unpaid then. Metrics: overdue
     amount over MRR, most days past due (by band), failed payments and the share paid late.
+    Overdue is compared with MRR in one currency: an invoice in another currency than the
+    subscription is converted at the `fx_rates` of the day (the ratio is null when a rate is
+    missing, never converted at 1).
     Point in time: a payment after the day is unpaid on it. A failed invoice counts in
     failed_payments, not in the overdue amount. A customer with no invoice issued in
     the last `freshness_days` and nothing unpaid has no row (stale billing data is missing).
@@ -28,6 +31,12 @@ score_dates as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('int_fx__rates') }}
+
+),
+
 financial_settings as (
 
     {{ dimension_settings_row('financial') }}
@@ -42,6 +51,7 @@ known as (
         financial_settings.window_days,
         invoices.invoice_id,
         invoices.amount,
+        coalesce(invoices.currency, '{{ var("reporting_currency") }}') as currency,
         invoices.invoice_status,
         invoices.due_date,
         case when invoices.paid_date <= score_dates.score_date then invoices.paid_date end as paid_date,
@@ -83,6 +93,33 @@ flagged as (
 
 ),
 
+in_mrr_currency as (
+
+    -- Each invoice in the currency of the customer's MRR that day: as is when they agree,
+    -- else through the reporting currency at the day's rates (null when a rate is missing).
+    select
+        flagged.*,
+        case
+            when flagged.currency = coalesce(lifecycle.currency, '{{ var("reporting_currency") }}') then flagged.amount
+            else flagged.amount * invoice_rate.rate_to_reporting / nullif(mrr_rate.rate_to_reporting, 0)
+        end as amount_in_mrr_currency
+
+    from flagged
+    left join lifecycle
+        on
+            flagged.customer_id = lifecycle.customer_id
+            and flagged.score_date = lifecycle.score_date
+    left join fx_rates as invoice_rate
+        on
+            flagged.score_date = invoice_rate.score_date
+            and flagged.currency = invoice_rate.currency
+    left join fx_rates as mrr_rate
+        on
+            flagged.score_date = mrr_rate.score_date
+            and coalesce(lifecycle.currency, '{{ var("reporting_currency") }}') = mrr_rate.currency
+
+),
+
 per_customer as (
 
     select
@@ -91,6 +128,11 @@ per_customer as (
         max(window_days) as window_days,
         count(*) as invoices_considered,
         sum(case when is_overdue then amount else 0 end) as overdue_amount,
+        -- Null when an overdue invoice cannot be converted (sum skips nulls, so count them).
+        case
+            when count(case when is_overdue and amount_in_mrr_currency is null then 1 end) = 0
+                then sum(case when is_overdue then amount_in_mrr_currency else 0 end)
+        end as overdue_amount_in_mrr_currency,
         max(days_past_due) as max_days_past_due,
         -- A failure is known once the invoice is due (the status carries no date of its own).
         count(case when invoice_status = 'failed' and is_in_window and due_date <= score_date then 1 end)
@@ -98,7 +140,7 @@ per_customer as (
         count(case when is_in_window and paid_date is not null then 1 end) as invoices_paid,
         count(case when is_in_window and paid_date > due_date then 1 end) as invoices_paid_late
 
-    from flagged
+    from in_mrr_currency
     group by customer_id, score_date
     having bool_or(is_fresh or paid_date is null)
 
@@ -114,10 +156,11 @@ metrics as (
         per_customer.invoices_considered,
         per_customer.overdue_amount,
         lifecycle.mrr,
-        coalesce(
-            {{ ratio('per_customer.overdue_amount', 'lifecycle.mrr') }},
-            case when per_customer.overdue_amount > 0 then 1.0 else 0.0 end
-        ) as overdue_to_mrr_ratio,
+        case
+            when lifecycle.mrr > 0 then {{ ratio('per_customer.overdue_amount_in_mrr_currency', 'lifecycle.mrr') }}
+            when per_customer.overdue_amount > 0 then 1.0
+            else 0.0
+        end as overdue_to_mrr_ratio,
         per_customer.max_days_past_due,
         per_customer.failed_payments,
         100.0 * {{ ratio('per_customer.invoices_paid_late', 'per_customer.invoices_paid') }}

@@ -640,7 +640,10 @@ final as (
         {% endfor -%}
 
         ---------- numerics
-        in_scope.mrr
+        in_scope.mrr,
+        in_scope.currency,
+        in_scope.mrr_reporting,
+        in_scope.is_fx_rate_missing
 
     from scored
     inner join in_scope

@@ -6,6 +6,10 @@
     day) adds `expansion_bonus_points` only when the engagement sub-score is at or above
     `expansion_min_engagement_score` (health_settings seed): `expansion_status` is `backed`.
     An expansion without that engagement is `not_backed` and neutral (no points either way).
+    Expansion and contraction compare like with like: when the currency changed, the earlier
+    MRR is converted into the current one through the reporting currency at the `fx_rates` of
+    the score date (one rate for both), so a rate move alone is neither, and a renewal in
+    another currency at the same value is no expansion. Null when a rate is missing.
     Point in time: the term's end is the one known on the day (`int_customers__lifecycle`: the
     previous term's length, or the end of service once a cancellation is known), the same rule
     for every customer whether or not they cancel later.
@@ -30,6 +34,12 @@ lifecycle as (
 engagement_scores as (
 
     select * from {{ ref('int_engagement__scores') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx__rates') }}
 
 ),
 
@@ -59,6 +69,7 @@ earlier_subscription as (
         subscriptions.customer_id,
         in_scope.score_date,
         subscriptions.mrr,
+        coalesce(subscriptions.currency, '{{ var("reporting_currency") }}') as currency,
         subscriptions.plan,
         row_number() over (
             partition by subscriptions.customer_id, in_scope.score_date
@@ -92,6 +103,37 @@ renewals as (
 
 ),
 
+comparable as (
+
+    -- The earlier MRR in the current subscription's currency, at the score date's rates.
+    select
+        in_scope.customer_id,
+        in_scope.score_date,
+        earlier_subscription.plan as comparison_plan,
+        case
+            when earlier_subscription.currency = coalesce(in_scope.currency, '{{ var("reporting_currency") }}')
+                then earlier_subscription.mrr
+            else earlier_subscription.mrr * earlier_rate.rate_to_reporting
+                / nullif(current_rate.rate_to_reporting, 0)
+        end as comparison_mrr
+
+    from in_scope
+    inner join earlier_subscription
+        on
+            in_scope.customer_id = earlier_subscription.customer_id
+            and in_scope.score_date = earlier_subscription.score_date
+            and earlier_subscription.recency_rank = 1
+    left join fx_rates as earlier_rate
+        on
+            in_scope.score_date = earlier_rate.score_date
+            and earlier_subscription.currency = earlier_rate.currency
+    left join fx_rates as current_rate
+        on
+            in_scope.score_date = current_rate.score_date
+            and coalesce(in_scope.currency, '{{ var("reporting_currency") }}') = current_rate.currency
+
+),
+
 metrics as (
 
     select
@@ -100,30 +142,29 @@ metrics as (
         in_scope.plan,
         relationship_settings.window_days,
         in_scope.mrr,
-        earlier_subscription.mrr as comparison_mrr,
-        earlier_subscription.plan as comparison_plan,
+        comparable.comparison_mrr,
+        comparable.comparison_plan,
         {{ tenure_days }} as tenure_days,
         coalesce(renewals.renewals_completed, 0) as renewals_completed,
         {{ dbt.datediff('in_scope.score_date', 'in_scope.current_term_ends_date', 'day') }}
             as days_to_term_end,
-        100.0 * {{ ratio('in_scope.mrr - earlier_subscription.mrr', 'earlier_subscription.mrr') }}
+        100.0 * {{ ratio('in_scope.mrr - comparable.comparison_mrr', 'comparable.comparison_mrr') }}
             as mrr_change_pct,
         greatest(
-            -100.0 * {{ ratio('in_scope.mrr - earlier_subscription.mrr', 'earlier_subscription.mrr') }}, 0
+            100.0 * {{ ratio('comparable.comparison_mrr - in_scope.mrr', 'comparable.comparison_mrr') }}, 0
         ) as contraction_pct,
         coalesce(
-            in_scope.mrr > earlier_subscription.mrr
-            or (in_scope.plan <> earlier_subscription.plan and in_scope.mrr >= earlier_subscription.mrr),
+            in_scope.mrr > comparable.comparison_mrr
+            or (in_scope.plan <> comparable.comparison_plan and in_scope.mrr >= comparable.comparison_mrr),
             false
         ) as has_expansion
 
     from in_scope
     cross join relationship_settings
-    left join earlier_subscription
+    left join comparable
         on
-            in_scope.customer_id = earlier_subscription.customer_id
-            and in_scope.score_date = earlier_subscription.score_date
-            and earlier_subscription.recency_rank = 1
+            in_scope.customer_id = comparable.customer_id
+            and in_scope.score_date = comparable.score_date
     left join renewals
         on
             in_scope.customer_id = renewals.customer_id
