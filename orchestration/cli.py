@@ -23,7 +23,7 @@ SHOWN_COLUMNS: tuple[str, ...] = (
     "customer_name",
     "csm_owner",
     "plan",
-    "mrr",
+    "mrr_reporting",
     "health_score",
     "score_change_7d",
     "churn_risk_90d",
@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
                     frame.to_csv(args.csv, index=False)
                 shown = frame[[c for c in SHOWN_COLUMNS if c in frame.columns]]
                 print(shown.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
-                print(f"\n{len(frame)} customers at risk, {frame['mrr'].sum():,.0f} MRR")
+                currency = frame["reporting_currency"].iloc[0] if len(frame) else ""
+                total = frame["mrr_reporting"].sum()
+                print(f"\n{len(frame)} customers at risk, {total:,.0f} {currency} MRR")
                 if args.csv:
                     print(f"written to {args.csv}")
             else:

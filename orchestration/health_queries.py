@@ -28,7 +28,10 @@ AT_RISK_COLUMNS: tuple[str, ...] = (
     "customer_name",
     "plan",
     "csm_owner",
+    "mrr_reporting",
+    "reporting_currency",
     "mrr",
+    "currency",
     "health_score",
     "score_change_7d",
     "score_change_30d",
@@ -52,7 +55,8 @@ def at_risk(
     csm: str | None = None,
     plan: str | None = None,
 ) -> pd.DataFrame:
-    """Customers in the at_risk segment, largest MRR first, with driver, trend and churn risk."""
+    """Customers in the at_risk segment, largest MRR (in the reporting currency) first, with
+    driver, trend and churn risk."""
     available = set(columns_of(con, "customer_health"))
     wanted = [c for c in (*AT_RISK_COLUMNS, *OPTIONAL_AT_RISK_COLUMNS) if c in available]
     sql = f"select {', '.join(wanted)} from customer_health where segment = 'at_risk'"
@@ -63,7 +67,7 @@ def at_risk(
     if plan:
         sql += " and plan = ?"
         params.append(plan)
-    sql += " order by mrr desc nulls last, customer_id"
+    sql += " order by mrr_reporting desc nulls last, customer_id"
     return con.execute(sql, params).df()
 
 

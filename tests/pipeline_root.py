@@ -34,16 +34,19 @@ class PipelineRoot:
             "DAGSTER_HOME": str(root / "home"),
         }
 
-    def materialize_command(self, select: str = "*") -> list[str]:
+    # What `make run` launches: every asset but the monthly calibration.
+    EVERYTHING = "* and not key:calibration_proposal"
+
+    def materialize_command(self, select: str = EVERYTHING) -> list[str]:
         command = [
             str(Path(sys.executable).parent / "dg"),
             *("launch", "--assets", select, "-m", "orchestration.definitions"),
         ]
-        if select == "*":
+        if select == self.EVERYTHING:
             command += ["--partition-range", f"{self.HISTORY_START}...{self.END}"]
         return command
 
-    def materialize(self, select: str = "*") -> subprocess.CompletedProcess[str]:
+    def materialize(self, select: str = EVERYTHING) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             self.materialize_command(select),
             cwd=REPO_ROOT,

@@ -17,7 +17,7 @@ def serving_rows(pipeline_root: PipelineRoot, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def test_at_risk_csv_lists_every_at_risk_customer_by_mrr(
+def test_at_risk_csv_lists_every_at_risk_customer_by_reporting_currency_mrr(
     pipeline_root: PipelineRoot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "at-risk.csv"
@@ -27,7 +27,7 @@ def test_at_risk_csv_lists_every_at_risk_customer_by_mrr(
     expected = serving_rows(
         pipeline_root,
         "select customer_id from customer_health where segment = 'at_risk'"
-        " order by mrr desc nulls last, customer_id",
+        " order by mrr_reporting desc nulls last, customer_id",
     )
     assert [r["customer_id"] for r in rows] == [e[0] for e in expected]
     assert f"{len(expected)} customers at risk" in capsys.readouterr().out

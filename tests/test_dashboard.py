@@ -74,7 +74,7 @@ def test_at_risk_page_filters_by_csm_and_sorts_by_mrr(serving_env: Path) -> None
     mine = app.dataframe[0].value
     assert 0 < len(mine) <= len(everyone)
     assert set(mine["csm_owner"]) == {owner}
-    assert list(mine["mrr"]) == sorted(mine["mrr"], reverse=True)
+    assert list(mine["mrr_reporting"]) == sorted(mine["mrr_reporting"], reverse=True)
     assert len(app.get("download_button")) == 2
 
 

@@ -8,8 +8,8 @@ data.header("Alerts")
 
 alerts = data.table(
     "select first_seen_date, customer_id, alert_kind, reason, primary_driver, segment,"
-    " health_score, score_change_7d, mrr from health_alerts"
-    " order by first_seen_date desc, mrr desc nulls last, customer_id"
+    " health_score, score_change_7d, mrr_reporting from health_alerts"
+    " order by first_seen_date desc, mrr_reporting desc nulls last, customer_id"
 )
 kinds = st.multiselect("Kind", sorted(alerts["alert_kind"].unique()), default=None, key="kinds")
 shown = alerts[alerts["alert_kind"].isin(kinds)] if kinds else alerts

@@ -16,9 +16,14 @@ plan = right.selectbox("Plan", ["All", *plans["plan"]], key="plan")
 
 frame = data.at_risk_list(None if csm == "All" else csm, None if plan == "All" else plan)
 st.metric("At risk", f"{len(frame):,} customers")
-st.caption(f"{frame['mrr'].sum():,.0f} MRR at risk on this list, largest MRR first")
+currency = frame["reporting_currency"].iloc[0] if len(frame) else ""
+st.caption(
+    f"{frame['mrr_reporting'].sum():,.0f} {currency} MRR at risk on this list, largest MRR first"
+)
 column_config = {
-    "mrr": st.column_config.NumberColumn("MRR", format="%.0f"),
+    "mrr_reporting": st.column_config.NumberColumn(f"MRR ({currency})", format="%.0f"),
+    "reporting_currency": None,
+    "mrr": st.column_config.NumberColumn("MRR (own currency)", format="%.0f"),
     "health_score": st.column_config.NumberColumn("score", format="%.1f"),
     "score_change_7d": st.column_config.NumberColumn("7-day change", format="%+.1f"),
     "score_change_30d": st.column_config.NumberColumn("30-day change", format="%+.1f"),

@@ -9,7 +9,8 @@ from orchestration.dashboard import data
 data.header("Customer")
 
 customers = data.table(
-    "select customer_id, customer_name from customer_health order by mrr desc nulls last"
+    "select customer_id, customer_name from customer_health"
+    " order by mrr_reporting desc nulls last, customer_id"
 )
 ids = list(customers["customer_id"])
 wanted = st.query_params.get("customer")
@@ -30,7 +31,7 @@ first.metric(
     None if pd.isna(row["score_change_7d"]) else f"{row['score_change_7d']:+.1f} in 7 days",
 )
 second.metric("Segment", str(row["segment"]), str(row["health_color"]), delta_color="off")
-third.metric("MRR", f"{row['mrr']:,.0f}")
+third.metric(f"MRR ({row['currency']})", f"{row['mrr']:,.0f}")
 fourth.metric("CSM", row["csm_owner"] or "-")
 st.info(f"**Driver: {row['primary_driver']}**: {row['driver_detail']}")
 

@@ -8,10 +8,11 @@ from orchestration.dashboard import data
 data.header("Customer health")
 
 health = data.table(
-    "select customer_id, health_score, segment, health_color, mrr from customer_health"
+    "select customer_id, health_score, segment, health_color, mrr_reporting, reporting_currency"
+    " from customer_health"
 )
 segments = data.table(
-    "select segment, health_color, customers, customers_pct, total_mrr, avg_health_score,"
+    "select segment, health_color, customers, customers_pct, total_mrr_reporting, avg_health_score,"
     " min_health_score, max_health_score from customer_segments order by segment_order"
 )
 at_risk = health[health["segment"] == "at_risk"]
@@ -19,7 +20,8 @@ at_risk = health[health["segment"] == "at_risk"]
 first, second, third, fourth = st.columns(4)
 first.metric("Customers scored", f"{len(health):,}")
 second.metric("At risk", f"{len(at_risk):,}")
-third.metric("MRR at risk", f"{at_risk['mrr'].sum():,.0f}")
+currency = health["reporting_currency"].iloc[0] if len(health) else ""
+third.metric(f"MRR at risk ({currency})", f"{at_risk['mrr_reporting'].sum():,.0f}")
 fourth.metric("Median score", f"{health['health_score'].median():.1f}")
 
 st.subheader("Score distribution")
@@ -39,7 +41,8 @@ st.altair_chart(chart, width="stretch")
 
 st.subheader("Segments")
 left, right = st.columns(2)
-for column, measure, title in ((left, "customers", "customers"), (right, "total_mrr", "MRR")):
+charts = ((left, "customers", "customers"), (right, "total_mrr_reporting", f"MRR ({currency})"))
+for column, measure, title in charts:
     column.altair_chart(
         alt.Chart(segments)
         .mark_bar()
