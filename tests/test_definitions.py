@@ -118,6 +118,8 @@ def test_calibration_runs_monthly_on_its_own_and_not_in_the_daily_job() -> None:
     assert schedule.cron_schedule == "0 7 1 * *"
     graph = defs.resolve_asset_graph()
     assert AssetKey(["customer_health"]) in graph.get(proposal).parent_keys
+    # Its parents are real assets of the project, not placeholders.
+    assert graph.get(proposal).parent_keys <= graph.materializable_asset_keys
     check_names = {(c.asset_key, c.name) for c in graph.asset_check_keys}
     assert (proposal, "live_configuration_not_stale") in check_names
 

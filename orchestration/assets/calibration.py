@@ -30,8 +30,12 @@ def report_dir() -> Path:
 @asset(
     key=["calibration_proposal"],
     # After the current marts: the history it reads is complete for the last day scored.
-    deps=[AssetKey(["customer_health"]), AssetKey(["int_health__metric_history"])],
+    deps=[
+        AssetKey(["customer_health"]),
+        AssetKey(["intermediate", "int_health__metric_history"]),
+    ],
     group_name="calibration",
+    owners=["team:customer-success-analytics"],
     kinds={"python", "csv"},
     backfill_policy=BackfillPolicy.single_run(),
     description="Weights, metric shapes, segment thresholds and churn_risk bands learned from "

@@ -37,6 +37,8 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
         key=[RAW_SCHEMA, source_name],
         group_name="ingestion",
         kinds={"duckdb"},
+        # Landing files are the data platform's: a failed load is theirs to look at first.
+        owners=["team:data-platform"],
         # Unpartitioned, but part of partition-range runs of the daily job: one run each.
         backfill_policy=BackfillPolicy.single_run(),
         description=f"{source.description} Loaded from landing/{source_name}/ into "
