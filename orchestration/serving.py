@@ -33,6 +33,8 @@ SERVING_TABLES: tuple[str, ...] = (
 # for the as-of day only so that the CLI can explain a score without the working warehouse.
 EXPLANATION_TABLES: tuple[str, ...] = (
     "seeds.metric_scoring",
+    "seeds.health_settings",
+    "seeds.churn_risk_bands",
     "intermediate.int_health__scored",
     *(
         f"intermediate.int_{dimension}__scores"

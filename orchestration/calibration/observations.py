@@ -11,9 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from orchestration.health_queries import DIMENSIONS
-
-__all__ = ["DIMENSIONS"]
+from orchestration.health_queries import DIMENSIONS as DIMENSIONS
 
 
 def read_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+# DIMENSIONS is re-exported: the pages read the dimension list through this module.
+from orchestration.health_queries import DIMENSIONS as DIMENSIONS
 from orchestration.health_queries import at_risk, columns_of, why
 from orchestration.serving import connect_serving, serving_path
 
