@@ -3,10 +3,12 @@ edit seeds or score days without touching the repository or each other's warehou
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -62,3 +64,24 @@ class DbtProjectCopy:
     def query(self, sql: str, params: list[object] | None = None) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
+
+
+def pooled_backtest_auc(
+    root: Path, customers: int, days: int, seed: int, profile: str = "default"
+) -> dict[str, float]:
+    """Pooled AUC per subject of the health_backtest mart, on a year generated with `profile`
+    and scored every day in a copy of the project under `root`."""
+    from orchestration.sample_data import DEFAULT_END_DATE, generate
+
+    project = DbtProjectCopy.of_repository(root)
+    generate(project.root / "landing", customers=customers, days=days, seed=seed, profile=profile)
+    project.ingest(project.root / "landing")
+    first_day = DEFAULT_END_DATE - timedelta(days=days - 1)
+    scored = {"score_from_date": str(first_day), "as_of_date": str(DEFAULT_END_DATE)}
+    project.dbt("seed")
+    project.dbt("run", "--select", "+health_backtest", "--vars", json.dumps(scored))
+    rows = project.query(
+        "select subject, metric_value from health_backtest"
+        " where analysis = 'auc' and score_date is null"
+    )
+    return {subject: auc for subject, auc in rows}

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from string import Template
 
 import duckdb
 import pytest
-from dbt_copy import DbtProjectCopy
+from dbt_copy import pooled_backtest_auc
 
 from orchestration.sample_data import DEFAULT_END_DATE, FORMATS, SOURCES, _macros, generate, main
 
@@ -586,18 +585,7 @@ def test_cli_writes_every_source_and_documents_the_fixed_end_date(
 @pytest.fixture(scope="module")
 def backtest_auc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     """Pooled AUC per subject of the health_backtest mart, scored over a generated year."""
-    project = DbtProjectCopy.of_repository(tmp_path_factory.mktemp("backtest_project"))
-    generate(project.root / "landing", **BACKTEST)
-    project.ingest(project.root / "landing")
-    first_day = DEFAULT_END_DATE - timedelta(days=BACKTEST["days"] - 1)
-    scored = {"score_from_date": str(first_day), "as_of_date": str(DEFAULT_END_DATE)}
-    project.dbt("seed")
-    project.dbt("run", "--select", "+health_backtest", "--vars", json.dumps(scored))
-    rows = project.query(
-        "select subject, metric_value from health_backtest"
-        " where analysis = 'auc' and score_date is null"
-    )
-    return {subject: auc for subject, auc in rows}
+    return pooled_backtest_auc(tmp_path_factory.mktemp("backtest_project"), **BACKTEST)
 
 
 def test_every_sub_score_separates_churners_better_than_chance(

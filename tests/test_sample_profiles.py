@@ -7,13 +7,12 @@ scores can.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_copy import DbtProjectCopy
+from dbt_copy import pooled_backtest_auc
 
 from orchestration.sample_data import DEFAULT_END_DATE, SOURCES, generate, main
 from orchestration.sample_profiles import PROFILES
@@ -259,19 +258,7 @@ def test_sparse_leaves_most_customers_with_two_dimensions_and_a_quarter_churning
 
 
 def _backtest_auc(root: Path, profile: str) -> dict[str, float]:
-    """Pooled AUC per subject of the health_backtest mart, on a year generated with `profile`."""
-    project = DbtProjectCopy.of_repository(root)
-    generate(project.root / "landing", profile=profile, **BACKTEST)
-    project.ingest(project.root / "landing")
-    first_day = DEFAULT_END_DATE - timedelta(days=BACKTEST["days"] - 1)
-    scored = {"score_from_date": str(first_day), "as_of_date": str(DEFAULT_END_DATE)}
-    project.dbt("seed")
-    project.dbt("run", "--select", "+health_backtest", "--vars", json.dumps(scored))
-    rows = project.query(
-        "select subject, metric_value from health_backtest"
-        " where analysis = 'auc' and score_date is null"
-    )
-    return {subject: auc for subject, auc in rows}
+    return pooled_backtest_auc(root, profile=profile, **BACKTEST)
 
 
 @pytest.fixture(scope="module")
