@@ -28,7 +28,7 @@ class DbtProjectCopy:
     @classmethod
     def of_repository(cls, root: Path) -> DbtProjectCopy:
         root.mkdir(parents=True, exist_ok=True)
-        for name in ("dbt_project.yml", "profiles.yml"):
+        for name in ("dbt_project.yml", "profiles.yml", ".dbtignore"):
             shutil.copy(REPO_ROOT / name, root / name)
         for folder in ("dbt_project", "seeds"):
             # symlinks=True: the unit-test fixtures are links to the seed files.

@@ -38,7 +38,7 @@ def rescore(
     if work_dir.exists():
         shutil.rmtree(work_dir)
     work_dir.mkdir(parents=True)
-    for name in ("dbt_project.yml", "profiles.yml"):
+    for name in ("dbt_project.yml", "profiles.yml", ".dbtignore"):
         shutil.copy(project_root / name, work_dir / name)
     for folder in ("dbt_project", "seeds"):
         shutil.copytree(
