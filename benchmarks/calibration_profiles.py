@@ -58,6 +58,7 @@ def build(folder: Path, profile: str, customers: int, days: int, end: date) -> N
         "score_from_date": str(first),
         "as_of_date": str(end),
         "score_every_days": step,
+        "max_score_days": days,
     }
     subprocess.run(
         [
