@@ -412,3 +412,23 @@ def test_customer_folds_keep_each_customers_rows_together_and_are_seeded() -> No
     assert set(folds) == set(range(5))
     assert np.array_equal(folds, fit.customer_folds(customers, 5, seed=1))
     assert not np.array_equal(folds, fit.customer_folds(customers, 5, seed=2))
+
+
+def test_a_plan_too_small_to_prove_its_own_fit_takes_the_fitted_default_set() -> None:
+    n, small = 4000, 80
+    rng = np.random.default_rng(7)
+    scores = rng.uniform(0, 100, size=(n, len(DIMENSIONS)))
+    churn_probability = 1 / (1 + np.exp(2.0 + (scores[:, 3] - 50) / 25))
+    rows = pd.DataFrame(scores, columns=[f"{d}_score" for d in DIMENSIONS])
+    rows["customer_id"] = [f"C{i:05d}" for i in range(n)]
+    rows["plan"] = np.where(np.arange(n) < small, "growth", "starter")
+    rows["is_onboarding"] = False
+    rows["churned"] = (rng.random(n) < churn_probability).astype(int)
+    live = {name: np.full(6, 1 / 6) for name in ("default", "growth", "starter", "onboarding")}
+    settings = SETTINGS | {"random_seed": 1.0, "min_churners_per_set": 10.0}
+    weights, source = fit_weight_sets(rows, scores, live, BOUNDS, settings)
+    assert source["default"].startswith("fitted")
+    # 80 customers cannot prove a fit of their own; the pooled fit carries the signal to them.
+    assert source["growth"].startswith("default (fitted")
+    assert np.array_equal(weights["growth"], weights["default"])
+    assert int(np.argmax(weights["growth"])) == 3

@@ -188,8 +188,9 @@ def fit_weight_sets(
     standard errors of the paired gain (`fit.paired_auc_gain`): the fit customers are dealt
     into `cross_validation_folds` folds (seeded), each fold scored with weights fitted on the
     others, the AUC over all folds at once against the live weights' on the same rows. A plan
-    whose own fit does not pass takes the fitted default set when that passes the same check
-    on the plan's rows, else keeps its live set. No change without evidence."""
+    whose own fit does not pass takes the fitted default set (when the default was fitted)
+    unless its live set ranks its rows better than the default's out-of-fold scores, else
+    keeps its live set. No change without evidence."""
     onboarding = fit_rows["is_onboarding"].fillna(False).to_numpy(bool)
     y = fit_rows["churned"].to_numpy()
     customer_ids = fit_rows["customer_id"].to_numpy()
@@ -251,10 +252,17 @@ def fit_weight_sets(
             source[name] = f"fitted ({why})"
             continue
         if default_fitted and name != "onboarding":
-            # The fitted default set, checked on this plan's rows against its live set.
-            shared, shared_why = beats(mask, default_out_of_fold, live)
-            if shared:
-                weights[name], source[name] = weights["default"], f"default ({shared_why})"
+            # The fitted default set carries the evidence of every plan's rows, this plan's
+            # among them: it replaces the plan's live set unless that set does better on the
+            # plan's own rows (out of fold for the default, so the comparison is fair).
+            checked = mask & ~np.isnan(default_out_of_fold)
+            live_score = fit.combine(sub_scores[checked], np.tile(live, (checked.sum(), 1)))
+            gain = (fit.health_auc(y[checked], default_out_of_fold[checked]) or 0.5) - (
+                fit.health_auc(y[checked], live_score) or 0.5
+            )
+            if gain >= 0:
+                weights[name] = weights["default"]
+                source[name] = f"default (fitted; on this plan's rows out of fold {gain:+.3f})"
                 continue
         weights[name], source[name] = live, f"live ({why})"
     return weights, source
