@@ -124,7 +124,7 @@ dbt-test: install
 	rm -rf $(CURDIR)/data/test
 	$(BIN)/python -m orchestration.sample_data --customers 300 --days 180 --seed 7 \
 		--end-date $(END_DATE) --out $(CHS_LANDING_DIR)
-	$(BIN)/python -m orchestration.ingest
+	$(BIN)/python -m orchestration.ingestion
 	$(BIN)/dbt build --vars '{"score_from_date": "2026-04-01", "as_of_date": "$(END_DATE)"}'
 
 test: lint sqllint pytest dbt-test

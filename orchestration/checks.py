@@ -18,10 +18,10 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.loading import RAW_SCHEMA, reconcile
+from orchestration.ingestion import RAW_SCHEMA, reconcile
+from orchestration.ingestion.sources import SOURCES
 from orchestration.project import REPO_ROOT, data_dir, warehouse_path
 from orchestration.serving import serving_path
-from orchestration.sources import SOURCES
 from orchestration.validation import (
     MART_SUITES,
     ValidationOutcome,

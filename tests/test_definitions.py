@@ -12,8 +12,8 @@ from dagster import AssetKey
 
 from orchestration.assets.dbt import dbt_build_args, health_dbt_assets
 from orchestration.definitions import defs
+from orchestration.ingestion.sources import SOURCES
 from orchestration.project import dbt_project
-from orchestration.sources import SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

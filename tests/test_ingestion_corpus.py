@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingestion_config import load_config
-from orchestration.loading import SourceLoad, load_source, reconcile
-from orchestration.sources import SOURCES
+from orchestration.ingestion import SourceLoad, load_source, reconcile
+from orchestration.ingestion.config import load_config
+from orchestration.ingestion.sources import SOURCES
 
 CORPUS = Path(__file__).resolve().parent / "data" / "ingestion"
 CONFIG = load_config(CORPUS / "ingestion.toml")

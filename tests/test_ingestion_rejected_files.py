@@ -1,5 +1,5 @@
 """A rejected file keeps failing every run, with the same message, until it is replaced or
-removed: through the CLI (`python -m orchestration.ingest`) and through the Dagster asset."""
+removed: through the CLI (`python -m orchestration.ingestion`) and through the Dagster asset."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import pytest
 from dbt_copy import pooled_backtest_auc
 
 from orchestration.sample_data import DEFAULT_END_DATE, SOURCES, generate, main
-from orchestration.sample_profiles import PROFILES
+from orchestration.sample_data.profiles import PROFILES
 
 SMALL = {"customers": 200, "days": 120, "seed": 7}
 WINDOW_START = DEFAULT_END_DATE - timedelta(days=364)
