@@ -55,7 +55,7 @@ pipeline: install
 	$(BIN)/dbt parse --quiet
 	$(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
-	$(BIN)/python -m orchestration.summary
+	$(BIN)/python -m orchestration.reports.summary
 
 run: sample
 	@start=$$(date +%s); $(MAKE) --no-print-directory pipeline; status=$$?; \
@@ -110,7 +110,7 @@ dashboard: install
 # dbt docs (offline) into target/, and the Great Expectations Data Docs into data/docs/gx/.
 docs: install
 	$(BIN)/dbt docs generate --quiet
-	$(BIN)/python -m orchestration.gx_docs
+	$(BIN)/python -m orchestration.validation.docs
 	@echo "dbt docs: make docs-serve (http://127.0.0.1:8080); GX Data Docs: $(CHS_DATA_DIR)/docs/gx/index.html"
 
 docs-serve: docs

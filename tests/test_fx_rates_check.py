@@ -10,7 +10,7 @@ import pytest
 from dagster import AssetCheckSeverity, build_asset_check_context
 
 from orchestration import summary
-from orchestration.checks import fx_rates_cover_every_currency
+from orchestration.defs.checks import fx_rates_cover_every_currency
 
 MISSING_RATES_TABLE = """
 create schema intermediate;

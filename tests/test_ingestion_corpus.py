@@ -569,9 +569,9 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """Every corpus file dropped into one landing folder, run through Dagster."""
     from dagster import materialize
 
-    from orchestration.assets.ingestion import ingestion_assets
-    from orchestration.checks import reconciliation_checks
-    from orchestration.resources import build_resources
+    from orchestration.defs.assets.ingestion import ingestion_assets
+    from orchestration.defs.checks import reconciliation_checks
+    from orchestration.defs.resources import build_resources
 
     root = tmp_path_factory.mktemp("corpus")
     landing = root / "landing"

@@ -72,7 +72,7 @@ def test_ingestion_asset_fails_on_every_run_naming_the_rejected_file(
     from dagster import materialize
     from dagster_duckdb import DuckDBResource
 
-    from orchestration.assets.ingestion import build_ingestion_asset
+    from orchestration.defs.assets.ingestion import build_ingestion_asset
 
     landing, bad = landing_with_a_rejected_file(tmp_path)
     monkeypatch.setenv("CHS_DATA_DIR", str(tmp_path))
