@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from pipeline_root import PipelineRoot
 
-from orchestration import cli
+from orchestration.reports import cli
 
 
 def serving_rows(pipeline_root: PipelineRoot, sql: str) -> list[tuple]:

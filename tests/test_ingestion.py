@@ -265,7 +265,7 @@ def test_an_unchanged_old_file_is_not_read_again(
 ) -> None:
     import os
 
-    import orchestration.ingestion as loading
+    import orchestration.ingestion.load as loading
 
     landing = tmp_path / "landing"
     path = write_csv(landing / "customers" / "customers.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)

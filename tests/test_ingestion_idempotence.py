@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import ingest
+from orchestration.ingestion import cli as ingest
 from orchestration.sample_data import generate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

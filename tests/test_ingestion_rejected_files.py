@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import ingest
+from orchestration.ingestion import cli as ingest
 
 GOOD_HEADER = "customer_id,customer_name,plan,created_at"
 GOOD_ROWS = "C1,Acme,starter,2024-01-02\nC2,Globex,growth,2024-02-03\n"

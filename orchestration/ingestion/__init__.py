@@ -26,9 +26,8 @@ The modules, in the order a file goes through them:
 - `typing_sql`: text to typed values in SQL;
 - `rules`: the contract's row rules and the statement that splits loaded from quarantined;
 - `ledger`: `raw.load_ledger`, `raw.load_quarantine`, `raw.load_flags`;
-- `load`: one file in one transaction, one source, and the reconciliation.
-
-`python -m orchestration.ingestion` loads every source without Dagster.
+- `load`: one file in one transaction, one source, and the reconciliation;
+- `cli`: `python -m orchestration.ingestion`, every source without Dagster.
 """
 
 from orchestration.ingestion.files import (
