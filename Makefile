@@ -79,12 +79,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The dbt templater compiles against a warehouse file: give it an empty one of its own.
+# The dbt templater compiles against a warehouse file: give it an empty one of its own. The sample
+# generator's SQL has `$name` parameters, not dbt: its own .sqlfluff sets the placeholder
+# templater, which sqlfluff accepts only from the folder it runs in.
 sqllint: export CHS_WAREHOUSE_PATH := $(CURDIR)/data/lint/warehouse.duckdb
 sqllint: install
 	mkdir -p $(CURDIR)/data/lint
 	$(BIN)/dbt parse --quiet
 	$(BIN)/sqlfluff lint dbt_project/models
+	cd orchestration/sample_data/sql && $(abspath $(BIN))/sqlfluff lint .
 
 pytest: install chromium
 	$(BIN)/python -m pytest -q

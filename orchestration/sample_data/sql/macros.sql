@@ -8,10 +8,10 @@ create macro hbits(salt, a, b) as hash(hash($seed::bigint, salt, a::bigint, b::b
 create macro rnd(salt, a, b) as (hbits(salt, a, b) >> 11)::double / 9007199254740992.0;
 -- Box-Muller on two independent uniforms; 1 - u keeps ln() away from zero.
 create macro nrm(salt, a, b) as
-    sqrt(-2 * ln(1 - rnd(salt || '#1', a, b))) * cos(2 * pi() * rnd(salt || '#2', a, b));
+sqrt(-2 * ln(1 - rnd(salt || '#1', a, b))) * cos(2 * pi() * rnd(salt || '#2', a, b));
 -- One hash yields three 21-bit uniforms (ubit): usage events are the bulk, so hash less.
 create macro ubit(h, part) as
-    ((h >> (21 * part)::ubigint) & 2097151::ubigint)::double / 2097152.0;
+((h >> (21 * part)::ubigint) & 2097151::ubigint)::double / 2097152.0;
 create macro cid(n) as 'C' || lpad(n::varchar, $width, '0');
 create macro clamp(x, lo, hi) as least(greatest(x, lo), hi);
 create macro sigmoid(x) as 1 / (1 + exp(-x));

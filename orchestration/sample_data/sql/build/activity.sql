@@ -12,12 +12,12 @@ with live as (
         - case
             when ch.churned_at is null then 0.0
             else c.dip_strength * clamp(
-                1 - date_diff(
-                    'second', date '$w0' + to_days(7 * h.w) + interval 84 hour, ch.churned_at
-                ) / 86400.0 / c.dip_days,
-                0,
-                1
-            )
+                    1 - date_diff(
+                        'second', date '$w0' + to_days(7 * h.w) + interval 84 hour, ch.churned_at
+                    ) / 86400.0 / c.dip_days,
+                    0,
+                    1
+                )
         end as h_eff,
         c.created_at,
         c.csm_owner is not null as has_csm,
@@ -39,17 +39,21 @@ overlapping as (
 -- Seats can change inside a week: take the lower of the two ends so that active users never
 -- exceed the seats of the contract in force on any day.
 at_start as (
-    select o.*, s.seats as seats_start
+    select
+        o.*,
+        s.seats as seats_start
     from overlapping as o
     asof left join subs as s on o.cust_num = s.cust_num and o.week_start >= s.started_at
 ),
 
 at_end as (
-    select a.*, s.seats as seats_end
+    select
+        a.*,
+        s.seats as seats_end
     from at_start as a
     asof left join subs as s
         on a.cust_num = s.cust_num
-        and a.week_start + interval 7 day - interval 1 second >= s.started_at
+            and a.week_start + interval 7 day - interval 1 second >= s.started_at
 ),
 
 final as (

@@ -14,7 +14,14 @@ with renewals as (
 ),
 
 renewal_candidates as (
-    select r.cust_num, r.churned_at, r.exposure_years, r.u, h.health, true as is_renewal, r.k
+    select
+        r.cust_num,
+        r.churned_at,
+        r.exposure_years,
+        r.u,
+        h.health,
+        true as is_renewal,
+        r.k
     from renewals as r
     inner join health as h on r.cust_num = h.cust_num and week_of(r.churned_at) = h.w
 ),
@@ -51,7 +58,9 @@ exposed as (
 ),
 
 accepted as (
-    select cand.cust_num, cand.churned_at
+    select
+        cand.cust_num,
+        cand.churned_at
     from exposed as cand
     inner join cust as c on cand.cust_num = c.cust_num
     where
@@ -63,7 +72,9 @@ accepted as (
 ),
 
 final as (
-    select cust_num, min(churned_at) as churned_at
+    select
+        cust_num,
+        min(churned_at) as churned_at
     from accepted
     group by cust_num
 )

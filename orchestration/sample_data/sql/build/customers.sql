@@ -25,7 +25,8 @@ with draws as (
         rnd('dip_strength', i, 0) as u_dip_strength,
         rnd('reason', i, 0) as u_reason,
         rnd('tracked', i, 0) as u_tracked
-    from range(1, $n_plus_1) as t (i)
+    -- `as t (i)` names the column of range(): not an unused alias.
+    from range(1, $n_plus_1) as t (i)  -- noqa: AL05
 ),
 
 shaped as (
@@ -96,13 +97,13 @@ final as (
         case
             when plan0 = 'enterprise'
                 then ['Ana Souza', 'Ben Carter', 'Chloé Martin', 'Daniel Kim', 'Eva Novak'][
-                    1 + floor(u_csm * 5)::integer
-                ]
+                        1 + floor(u_csm * 5)::integer
+                    ]
             when plan0 = 'starter' and u_has_csm < 0.6 then null
             else [
-                'Farah Haddad', 'Gabriel Silva', 'Hannah Weber', 'Ivan Petrov', 'Julia Rossi',
-                'Kenji Tanaka'
-            ][1 + floor(u_csm * 6)::integer]
+                    'Farah Haddad', 'Gabriel Silva', 'Hannah Weber', 'Ivan Petrov', 'Julia Rossi',
+                    'Kenji Tanaka'
+                ][1 + floor(u_csm * 6)::integer]
         end as csm_owner,
         case
             when plan0 = 'starter' then 5 + floor(u_seats * 11)

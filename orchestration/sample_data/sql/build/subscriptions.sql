@@ -27,7 +27,8 @@ final as (
             * c.discount
             * (case when j.term_months = 12 then 0.85 else 1.0 end)
             * (case c.currency when 'EUR' then 0.92 when 'GBP' then 0.79 when 'BRL' then 5.2
-                else 1.0 end),
+                else 1.0
+            end),
             2
         )::double as mrr,
         c.currency,

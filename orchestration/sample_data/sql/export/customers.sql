@@ -1,5 +1,8 @@
 with last_period as (
-    select cust_num, arg_max(plan, k) as plan, arg_max(seats, k) as seats
+    select
+        cust_num,
+        arg_max(plan, k) as plan,
+        arg_max(seats, k) as seats
     from subs
     group by cust_num
 )

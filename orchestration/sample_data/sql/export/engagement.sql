@@ -1,19 +1,19 @@
 -- Touchpoints per customer-week and kind; rates fall with health (silence before churn).
 with kinds (kind_num, kind, base_rate, elasticity, has_sentiment, has_detail, needs_csm) as (
     values
-        (1, 'email_opened', 0.9, 0.3, false, false, false),
-        (2, 'email_clicked', 0.25, 0.45, false, false, false),
-        (3, 'content_viewed', 0.35, 0.4, false, false, false),
-        (4, 'webinar_attended', 0.05, 0.5, true, false, false),
-        (5, 'training_completed', 0.04, 0.5, true, false, false),
-        (6, 'event_invite_accepted', 0.02, 0.6, true, false, false),
-        (7, 'meeting', 0.10, 0.2, true, false, true),
-        (8, 'informal_meeting', 0.03, 0.4, true, false, true),
-        (9, 'testimonial', 0.0005, 0.8, false, true, false),
-        (10, 'spontaneous_feedback', 0.02, -0.1, false, true, false),
-        (11, 'community_post', 0.05, 0.5, false, true, false),
-        (12, 'like', 0.2, 0.5, false, false, false),
-        (13, 'comment', 0.06, 0.4, false, true, false)
+    (1, 'email_opened', 0.9, 0.3, false, false, false),
+    (2, 'email_clicked', 0.25, 0.45, false, false, false),
+    (3, 'content_viewed', 0.35, 0.4, false, false, false),
+    (4, 'webinar_attended', 0.05, 0.5, true, false, false),
+    (5, 'training_completed', 0.04, 0.5, true, false, false),
+    (6, 'event_invite_accepted', 0.02, 0.6, true, false, false),
+    (7, 'meeting', 0.10, 0.2, true, false, true),
+    (8, 'informal_meeting', 0.03, 0.4, true, false, true),
+    (9, 'testimonial', 0.0005, 0.8, false, true, false),
+    (10, 'spontaneous_feedback', 0.02, -0.1, false, true, false),
+    (11, 'community_post', 0.05, 0.5, false, true, false),
+    (12, 'like', 0.2, 0.5, false, false, false),
+    (13, 'comment', 0.06, 0.4, false, true, false)
 ),
 
 counts as (
@@ -35,12 +35,19 @@ counts as (
             )
         )::integer as n_touchpoints
     -- Once per customer-week, not once per kind: pow() is costly at 13 rows each.
-    from (select *, pow(seats / 20.0, 0.35) as seat_factor from $behaviour) as a
+    from (
+        select
+            *,
+            pow(seats / 20.0, 0.35) as seat_factor
+        from $behaviour
+    ) as a
     cross join kinds as k
 ),
 
 touchpoints as (
-    select * exclude (n_touchpoints), unnest(range(n_touchpoints)) as j
+    select
+        * exclude (n_touchpoints),
+        unnest(range(n_touchpoints)) as j
     from counts
     where n_touchpoints > 0
 ),
@@ -75,8 +82,8 @@ final as (
         case
             when k.has_detail
                 then greatest(
-                    5, round(exp(4.3 + 0.8 * nrm('e_length', t.cust_num, t.ekey)))
-                )::integer
+                        5, round(exp(4.3 + 0.8 * nrm('e_length', t.cust_num, t.ekey)))
+                    )::integer
         end as detail_length,
         t.occurred_s,
         t.cust_num,

@@ -1,7 +1,8 @@
 -- Calendar-month billing on the 1st, for every contract (annual ones are billed monthly too).
 with month_starts as (
     select m::timestamp as issued_at
-    from range(date_trunc('month', date '$w0'), date '$end_excl', interval 1 month) as r (m)
+    -- `as r (m)` names the column of range(): not an unused alias.
+    from range(date_trunc('month', date '$w0'), date '$end_excl', interval 1 month) as r (m)  -- noqa: AL05
     where m >= date '$w0'
 ),
 
@@ -13,7 +14,7 @@ billable as (
         date_diff('month', date '$w0', m.issued_at) as month_num
     from activity as a
     inner join month_starts as m
-        on m.issued_at >= a.week_start and m.issued_at < a.week_start + interval 7 day
+        on a.week_start <= m.issued_at and m.issued_at < a.week_start + interval 7 day
     where m.issued_at >= a.live_from and m.issued_at < a.live_to
 ),
 

@@ -10,7 +10,7 @@ with days as (
         a.seats,
         a.adoption_base,
         a.breadth_base,
-        (a.week_start + to_days(d.d::integer))::date as day
+        (a.week_start + to_days(d.d::integer))::date as day  -- noqa: RF04
     from $behaviour as a
     cross join range(7) as d (d)
     where
@@ -40,7 +40,8 @@ counts as (
                 * $usage_rate
                 * (case isodow(day) when 6 then 0.22 when 7 then 0.15 else 1.0 end)
                 * (case when month(day) = 12 and day(day) >= 24 then 0.5
-                    when month(day) = 1 and day(day) = 1 then 0.5 else 1.0 end)
+                    when month(day) = 1 and day(day) = 1 then 0.5 else 1.0
+                end)
                 * exp(0.35 * h_eff + 0.35 * nrm('usage_day', cust_num, day_num))
                 + rnd('usage_round', cust_num, day_num)
             )

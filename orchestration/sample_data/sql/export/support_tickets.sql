@@ -19,7 +19,9 @@ with counts as (
 ),
 
 tickets as (
-    select * exclude (n_tickets), unnest(range(n_tickets)) as j
+    select
+        * exclude (n_tickets),
+        unnest(range(n_tickets)) as j
     from counts
     where n_tickets > 0
 ),
@@ -59,12 +61,14 @@ timed as (
         + secs(
             3600
             * (case priority when 'urgent' then 0.4 when 'high' then 1.5 when 'normal' then 5
-                else 14 end)
+                else 14
+            end)
             * exp(0.7 * nrm('t_response', cust_num, tkey))
         ) as responded_at,
         3600
         * (case priority when 'urgent' then 5 when 'high' then 20 when 'normal' then 40
-            else 80 end)
+            else 80
+        end)
         * exp(0.9 * nrm('t_resolve', cust_num, tkey) - 0.2 * h_eff)
         -- A reopened ticket takes days more.
         + reopen_count * 86400 * (1 + 4 * rnd('t_reopen_days', cust_num, tkey))
@@ -73,7 +77,9 @@ timed as (
 ),
 
 resolved as (
-    select *, responded_at + secs(resolve_seconds) as resolved_at_full
+    select
+        *,
+        responded_at + secs(resolve_seconds) as resolved_at_full
     from timed
 ),
 
@@ -99,15 +105,15 @@ final as (
         case
             when resolved_at_full < timestamp '$end_excl' and rnd('t_csat', cust_num, tkey) < 0.35
                 then clamp(
-                    round(
-                        3.9 + 0.7 * h_eff
-                        - (case when priority = 'urgent' then 0.5 else 0 end)
-                        - 0.5 * reopen_count
-                        + 0.9 * nrm('t_csat_score', cust_num, tkey)
-                    ),
-                    1,
-                    5
-                )::integer
+                        round(
+                            3.9 + 0.7 * h_eff
+                            - (case when priority = 'urgent' then 0.5 else 0 end)
+                            - 0.5 * reopen_count
+                            + 0.9 * nrm('t_csat_score', cust_num, tkey)
+                        ),
+                        1,
+                        5
+                    )::integer
         end as csat,
         case
             when priority = 'urgent' and rnd('t_channel', cust_num, tkey) < 0.35 then 'phone'

@@ -3,12 +3,12 @@ with kinds (
     kind_num, kind, base_rate, seat_power, lo, hi, centre, slope, noise, comment_rate
 ) as (
     values
-        (1, 'nps', 0.035, 0.15, 0, 10, 7.4, 1.6, 1.4, 0.35),
-        (2, 'csat', 0.05, 0.2, 1, 5, 4.0, 0.6, 0.8, 0.3),
-        (3, 'thumbs', 0.12, 0.3, 0, 1, 0.0, 0.0, 0.0, 0.1),
-        (4, 'emoji', 0.05, 0.3, 1, 5, 3.8, 0.7, 0.9, 0.15),
-        (5, 'rating', 0.04, 0.3, 1, 5, 3.9, 0.6, 0.9, 0.25),
-        (6, 'csm_pulse', 0.22, 0.0, 1, 5, 3.5, 0.9, 0.5, 0.7)
+    (1, 'nps', 0.035, 0.15, 0, 10, 7.4, 1.6, 1.4, 0.35),
+    (2, 'csat', 0.05, 0.2, 1, 5, 4.0, 0.6, 0.8, 0.3),
+    (3, 'thumbs', 0.12, 0.3, 0, 1, 0.0, 0.0, 0.0, 0.1),
+    (4, 'emoji', 0.05, 0.3, 1, 5, 3.8, 0.7, 0.9, 0.15),
+    (5, 'rating', 0.04, 0.3, 1, 5, 3.9, 0.6, 0.9, 0.25),
+    (6, 'csm_pulse', 0.22, 0.0, 1, 5, 3.5, 0.9, 0.5, 0.7)
 ),
 
 counts as (
@@ -35,7 +35,9 @@ counts as (
 ),
 
 responses as (
-    select * exclude (n_responses), unnest(range(n_responses)) as j
+    select
+        * exclude (n_responses),
+        unnest(range(n_responses)) as j
     from counts
     where n_responses > 0
 ),
@@ -64,8 +66,8 @@ scored as (
             when kind = 'thumbs'
                 then (rnd('s_thumb', cust_num, rkey) < sigmoid(1.3 + 1.1 * h_eff))::integer
             else clamp(
-                round(centre + slope * h_eff + noise * nrm('s_score', cust_num, rkey)), lo, hi
-            )::integer
+                    round(centre + slope * h_eff + noise * nrm('s_score', cust_num, rkey)), lo, hi
+                )::integer
         end as score
     from timed
     where responded_at > live_from and responded_at < live_to
@@ -92,24 +94,24 @@ final as (
             when rnd('s_comment', cust_num, rkey) >= comment_rate then null
             when (score - lo) / (hi - lo) >= 0.75
                 then [
-                    'Great product, keeps getting better', 'Support was fast and helpful',
-                    'Dashboards save us hours every week', 'Love the new reports',
-                    'Ótimo produto, recomendo', 'Très bon outil', 'Smooth onboarding',
-                    'Team is happy, expansion likely'
-                ][1 + floor(8 * rnd('s_text', cust_num, rkey))::integer]
+                        'Great product, keeps getting better', 'Support was fast and helpful',
+                        'Dashboards save us hours every week', 'Love the new reports',
+                        'Ótimo produto, recomendo', 'Très bon outil', 'Smooth onboarding',
+                        'Team is happy, expansion likely'
+                    ][1 + floor(8 * rnd('s_text', cust_num, rkey))::integer]
             when (score - lo) / (hi - lo) > 0.35
                 then [
-                    'Does the job', 'Some features are hard to find',
-                    'OK, but exports could be faster', 'Waiting on the "bulk edit" feature',
-                    'Pricing is a bit high for what we use', 'Mixed feedback from the team'
-                ][1 + floor(6 * rnd('s_text', cust_num, rkey))::integer]
+                        'Does the job', 'Some features are hard to find',
+                        'OK, but exports could be faster', 'Waiting on the "bulk edit" feature',
+                        'Pricing is a bit high for what we use', 'Mixed feedback from the team'
+                    ][1 + floor(6 * rnd('s_text', cust_num, rkey))::integer]
             else [
-                'Too expensive for the value', 'Reports are slow and often time out',
-                'Support took days to answer', 'We are evaluating other tools',
-                'Integration keeps breaking, again', 'Nobody on the team uses it anymore',
-                'Budget cuts, may not renew'
-            ][1 + floor(7 * rnd('s_text', cust_num, rkey))::integer]
-        end as comment,
+                    'Too expensive for the value', 'Reports are slow and often time out',
+                    'Support took days to answer', 'We are evaluating other tools',
+                    'Integration keeps breaking, again', 'Nobody on the team uses it anymore',
+                    'Budget cuts, may not renew'
+                ][1 + floor(7 * rnd('s_text', cust_num, rkey))::integer]
+        end as comment,  -- noqa: RF04
         cust_num,
         rkey
     from scored
