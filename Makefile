@@ -28,7 +28,7 @@ END_DATE ?= 2026-09-30
 HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(END_DATE)') - d.timedelta(days=$(DAYS) - 1))")
 export CHS_HISTORY_START_DATE ?= $(HISTORY_START)
 
-.PHONY: run test dev install sample pipeline lint sqllint pytest dbt-test clean \
+.PHONY: run test test-fast dev install sample pipeline lint sqllint pytest dbt-test clean \
 	calibrate accept-calibration chromium dashboard docs docs-serve
 
 $(BIN)/dagster: pyproject.toml
@@ -91,6 +91,11 @@ sqllint: install
 
 pytest: install chromium
 	$(BIN)/python -m pytest -q
+
+# The tests that run neither dbt nor Dagster nor a child process of the pipeline (not marked
+# `slow`; tests/slow_guard.py fails an unmarked test that does): about a minute.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The browser test drives Debian's chromium through playwright (its own browser download cannot
 # be used here). Installed with apt-get when we are root; otherwise says what to run.

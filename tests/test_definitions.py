@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey
 
 from orchestration.definitions import defs
@@ -18,6 +19,7 @@ from orchestration.project import dbt_project
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_dagster_definitions_validate(data_dir: Path) -> None:
     result = subprocess.run(
         [

@@ -105,6 +105,7 @@ def kill_during_large_file(warehouse: Path, landing: Path, delay: float) -> bool
     return not finished
 
 
+@pytest.mark.slow
 def test_killing_the_loader_mid_file_leaves_raw_as_before_and_a_rerun_equals_a_clean_load(
     landing: Path, tmp_path: Path
 ) -> None:

@@ -19,6 +19,8 @@ import pytest
 from orchestration.ingestion import cli as ingest
 from orchestration.sample_data import generate
 
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"
 CORPUS = REPO_ROOT / "tests" / "data" / "ingestion"

@@ -66,6 +66,7 @@ def test_cli_exits_zero_once_the_rejected_file_is_replaced_or_removed(
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_ingestion_asset_fails_on_every_run_naming_the_rejected_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -589,6 +589,7 @@ def backtest_auc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     return pooled_backtest_auc(tmp_path_factory.mktemp("backtest_project"), **BACKTEST)
 
 
+@pytest.mark.slow
 def test_every_sub_score_separates_churners_better_than_chance(
     backtest_auc: dict[str, float],
 ) -> None:
