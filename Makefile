@@ -28,7 +28,7 @@ END_DATE ?= 2026-09-30
 HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromisoformat('$(END_DATE)') - d.timedelta(days=$(DAYS) - 1))")
 export CHS_HISTORY_START_DATE ?= $(HISTORY_START)
 
-.PHONY: run test dev install sample pipeline lint sqllint pytest dbt-test clean \
+.PHONY: run test test-fast dev install sample pipeline lint sqllint pytest dbt-test clean \
 	calibrate accept-calibration chromium dashboard docs docs-serve
 
 $(BIN)/dagster: pyproject.toml
@@ -55,7 +55,7 @@ pipeline: install
 	$(BIN)/dbt parse --quiet
 	$(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
-	$(BIN)/python -m orchestration.summary
+	$(BIN)/python -m orchestration.reports.summary
 
 run: sample
 	@start=$$(date +%s); $(MAKE) --no-print-directory pipeline; status=$$?; \
@@ -79,15 +79,23 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The dbt templater compiles against a warehouse file: give it an empty one of its own.
+# The dbt templater compiles against a warehouse file: give it an empty one of its own. The sample
+# generator's SQL has `$name` parameters, not dbt: its own .sqlfluff sets the placeholder
+# templater, which sqlfluff accepts only from the folder it runs in.
 sqllint: export CHS_WAREHOUSE_PATH := $(CURDIR)/data/lint/warehouse.duckdb
 sqllint: install
 	mkdir -p $(CURDIR)/data/lint
 	$(BIN)/dbt parse --quiet
 	$(BIN)/sqlfluff lint dbt_project/models
+	cd orchestration/sample_data/sql && $(abspath $(BIN))/sqlfluff lint .
 
 pytest: install chromium
 	$(BIN)/python -m pytest -q
+
+# The tests that run neither dbt nor Dagster nor a child process of the pipeline (not marked
+# `slow`; tests/slow_guard.py fails an unmarked test that does): about a minute.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The browser test drives Debian's chromium through playwright (its own browser download cannot
 # be used here). Installed with apt-get when we are root; otherwise says what to run.
@@ -110,7 +118,7 @@ dashboard: install
 # dbt docs (offline) into target/, and the Great Expectations Data Docs into data/docs/gx/.
 docs: install
 	$(BIN)/dbt docs generate --quiet
-	$(BIN)/python -m orchestration.gx_docs
+	$(BIN)/python -m orchestration.validation.docs
 	@echo "dbt docs: make docs-serve (http://127.0.0.1:8080); GX Data Docs: $(CHS_DATA_DIR)/docs/gx/index.html"
 
 docs-serve: docs
@@ -124,7 +132,7 @@ dbt-test: install
 	rm -rf $(CURDIR)/data/test
 	$(BIN)/python -m orchestration.sample_data --customers 300 --days 180 --seed 7 \
 		--end-date $(END_DATE) --out $(CHS_LANDING_DIR)
-	$(BIN)/python -m orchestration.ingest
+	$(BIN)/python -m orchestration.ingestion
 	$(BIN)/dbt build --vars '{"score_from_date": "2026-04-01", "as_of_date": "$(END_DATE)"}'
 
 test: lint sqllint pytest dbt-test

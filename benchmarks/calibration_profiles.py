@@ -43,7 +43,7 @@ def build(folder: Path, profile: str, customers: int, days: int, end: date) -> N
         "CHS_LANDING_DIR": str(landing),
         "DBT_PROFILES_DIR": str(ROOT),
     }
-    subprocess.run([str(BIN / "python"), "-m", "orchestration.ingest"], env=env, check=True)
+    subprocess.run([str(BIN / "python"), "-m", "orchestration.ingestion"], env=env, check=True)
     target = ["--target-path", str(folder / "target")]
     subprocess.run([str(BIN / "dbt"), "--quiet", "seed", *target], env=env, check=True, cwd=ROOT)
     subprocess.run(

@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     last = args.end_date
     day_before = str(date.fromisoformat(last) - timedelta(days=1))
     warehouse.unlink(missing_ok=True)
-    ingest = [str(BIN / "python"), "-m", "orchestration.ingest", "--warehouse", str(warehouse)]
+    ingest = [str(BIN / "python"), "-m", "orchestration.ingestion", "--warehouse", str(warehouse)]
     figures["ingest_s"] = run([*ingest, "--landing", str(landing)], env)
     dbt(env, "seed")
     figures["sources_and_facts_first_build_s"] = dbt(env, "run", "--exclude", "int_score_dates+")

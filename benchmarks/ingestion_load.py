@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingestion_config import IngestionConfig
-from orchestration.loading import load_source
+from orchestration.ingestion import load_source
+from orchestration.ingestion.config import IngestionConfig
 
 
 def write_events(path: Path, rows: int, broken_every: int) -> None:

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from orchestration.assets.alerts import alerts_outbox
-from orchestration.assets.calibration import (
+from orchestration.defs.assets.alerts import alerts_outbox
+from orchestration.defs.assets.calibration import (
     calibration_proposal,
     calibration_staleness,
     monthly_calibration_job,
     monthly_calibration_schedule,
 )
-from orchestration.assets.dbt import health_dbt_assets
-from orchestration.assets.ingestion import ingestion_assets
-from orchestration.assets.publish import serving_copy
-from orchestration.checks import (
+from orchestration.defs.assets.dbt import health_dbt_assets
+from orchestration.defs.assets.ingestion import ingestion_assets
+from orchestration.defs.assets.publish import serving_copy
+from orchestration.defs.checks import (
     backtest_auc_floor,
     data_quality_findings,
     fx_rates_cover_every_currency,
     mart_expectation_checks,
     reconciliation_checks,
 )
-from orchestration.resources import build_resources
-from orchestration.schedules import daily_refresh_job, daily_refresh_schedule
+from orchestration.defs.resources import build_resources
+from orchestration.defs.schedules import daily_refresh_job, daily_refresh_schedule
 
 defs = Definitions(
     assets=[

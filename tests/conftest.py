@@ -11,6 +11,9 @@ from pipeline_root import PipelineRoot
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# A test that runs dbt, Dagster or a child process of the pipeline must be marked slow.
+pytest_plugins = ["slow_guard"]
+
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

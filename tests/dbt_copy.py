@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.loading import load_source
-from orchestration.sources import SOURCES
+from orchestration.ingestion import load_source
+from orchestration.ingestion.sources import SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"

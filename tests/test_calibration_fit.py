@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.assets.calibration import staleness
 from orchestration.calibration import fit
 from orchestration.calibration.acceptance import accept
 from orchestration.calibration.evaluation import segment_of
 from orchestration.calibration.observations import DIMENSIONS, label, split
 from orchestration.calibration.proposal import fit_metric_shapes, fit_weight_sets
+from orchestration.defs.assets.calibration import staleness
 
 BOUNDS = [(0.05, 0.6)] * len(DIMENSIONS)
 SETTINGS = {

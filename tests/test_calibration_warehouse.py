@@ -22,6 +22,8 @@ from orchestration.calibration.observations import DIMENSIONS
 from orchestration.calibration.proposal import calibrate, live_weight_sets, weights_per_row
 from orchestration.sample_data import generate
 
+pytestmark = pytest.mark.slow
+
 END = date(2026, 6, 30)
 HISTORY = ("2025-12-29", "2026-06-21")
 STEP = 7

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from pipeline_root import PipelineRoot
 
-from orchestration import cli
+from orchestration.reports import cli
 
 
 def serving_rows(pipeline_root: PipelineRoot, sql: str) -> list[tuple]:
@@ -17,6 +17,7 @@ def serving_rows(pipeline_root: PipelineRoot, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+@pytest.mark.slow
 def test_at_risk_csv_lists_every_at_risk_customer_by_reporting_currency_mrr(
     pipeline_root: PipelineRoot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -33,6 +34,7 @@ def test_at_risk_csv_lists_every_at_risk_customer_by_reporting_currency_mrr(
     assert f"{len(expected)} customers at risk" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_at_risk_for_one_csm_lists_only_that_csms_customers(
     pipeline_root: PipelineRoot, tmp_path: Path
 ) -> None:
@@ -50,6 +52,7 @@ def test_at_risk_for_one_csm_lists_only_that_csms_customers(
     assert {r["csm_owner"] for r in rows} == {owner}
 
 
+@pytest.mark.slow
 def test_why_splits_the_7_day_change_by_dimension_in_sentences(
     pipeline_root: PipelineRoot, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -66,6 +69,7 @@ def test_why_splits_the_7_day_change_by_dimension_in_sentences(
     assert "What pulls the score down most now" in out
 
 
+@pytest.mark.slow
 def test_customer_prints_the_breakdown_of_the_score(
     pipeline_root: PipelineRoot, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -81,6 +85,7 @@ def test_customer_prints_the_breakdown_of_the_score(
     assert "**6. Driver:**" in out
 
 
+@pytest.mark.slow
 def test_unknown_customer_is_a_clear_error(
     pipeline_root: PipelineRoot, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -49,6 +49,7 @@ def metric(app: AppTest, label: str) -> str:
     return next(m.value for m in app.metric if m.label == label)
 
 
+@pytest.mark.slow
 def test_overview_shows_customers_and_colours_of_the_serving_copy(serving_env: Path) -> None:
     app = run_page("overview")
     customers = serving_value(serving_env, "select count(*) from customer_health")
@@ -59,6 +60,7 @@ def test_overview_shows_customers_and_colours_of_the_serving_copy(serving_env: P
     assert len(app.get("vega_lite_chart")) == 3
 
 
+@pytest.mark.slow
 def test_at_risk_page_filters_by_csm_and_sorts_by_mrr(serving_env: Path) -> None:
     owner = serving_value(
         serving_env,
@@ -84,6 +86,7 @@ def test_excel_export_round_trips_the_at_risk_list() -> None:
     assert pd.read_excel(io.BytesIO(workbook), sheet_name="at risk").equals(frame)
 
 
+@pytest.mark.slow
 def test_customer_page_explains_the_change_and_the_driver(serving_env: Path) -> None:
     customer_id = serving_value(
         serving_env,
@@ -102,6 +105,7 @@ def test_customer_page_explains_the_change_and_the_driver(serving_env: Path) -> 
     assert len(app.get("vega_lite_chart")) >= 2  # history and the 7-day change
 
 
+@pytest.mark.slow
 def test_alerts_page_lists_every_alert(serving_env: Path) -> None:
     app = run_page("alerts")
     assert len(app.dataframe[0].value) == serving_value(
@@ -109,6 +113,7 @@ def test_alerts_page_lists_every_alert(serving_env: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_backtest_page_says_when_no_day_has_its_follow_up_yet(serving_env: Path) -> None:
     app = run_page("backtest")
     auc_rows = serving_value(
@@ -118,6 +123,7 @@ def test_backtest_page_says_when_no_day_has_its_follow_up_yet(serving_env: Path)
     assert "90 days of follow-up" in app.warning[0].value
 
 
+@pytest.mark.slow
 def test_backtest_page_draws_auc_over_time_and_lift(
     serving_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,6 +152,7 @@ def test_page_without_a_serving_copy_says_how_to_get_one(
     assert "make run" in app.error[0].value
 
 
+@pytest.mark.slow
 def test_every_page_shows_data_in_a_real_browser(
     serving_env: Path, tmp_path: Path, pipeline_root: PipelineRoot
 ) -> None:

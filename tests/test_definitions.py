@@ -8,16 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey
 
-from orchestration.assets.dbt import dbt_build_args, health_dbt_assets
 from orchestration.definitions import defs
+from orchestration.defs.assets.dbt import dbt_build_args, health_dbt_assets
+from orchestration.ingestion.sources import SOURCES
 from orchestration.project import dbt_project
-from orchestration.sources import SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_dagster_definitions_validate(data_dir: Path) -> None:
     result = subprocess.run(
         [
@@ -83,7 +85,7 @@ def test_partition_window_maps_to_first_and_last_score_date() -> None:
 
     from dagster import TimeWindow
 
-    from orchestration.partitions import score_date_range
+    from orchestration.defs.partitions import score_date_range
 
     window = TimeWindow(datetime(2026, 1, 1), datetime(2026, 2, 1))
     assert score_date_range(window) == (date(2026, 1, 1), date(2026, 1, 31))

@@ -14,6 +14,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.executable).parent.parent
 LOCATION_QUERY = """

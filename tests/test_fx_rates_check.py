@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from dagster import AssetCheckSeverity, build_asset_check_context
 
-from orchestration import summary
-from orchestration.checks import fx_rates_cover_every_currency
+from orchestration.defs.checks import fx_rates_cover_every_currency
+from orchestration.reports import summary
 
 MISSING_RATES_TABLE = """
 create schema intermediate;

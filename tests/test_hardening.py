@@ -12,8 +12,10 @@ import duckdb
 import pytest
 from dbt_copy import DbtProjectCopy
 
-from orchestration.checks import backtest_auc_result, data_quality_result
+from orchestration.defs.checks import backtest_auc_result, data_quality_result
 from orchestration.sample_data import generate
+
+pytestmark = pytest.mark.slow
 
 END = "2026-06-30"
 

@@ -12,6 +12,8 @@ from dbt_copy import DbtProjectCopy
 
 from orchestration.sample_data import generate
 
+pytestmark = pytest.mark.slow
+
 END = "2026-06-30"
 DAYS = ["2026-06-24", "2026-06-25", "2026-06-26"]
 HISTORY_MODELS = "int_score_dates+,+customer_health_daily"

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.loading import load_source
+from orchestration.ingestion import load_source
 
 CUSTOMERS_HEADER = "customer_id,customer_name,plan,seats_purchased,created_at"
 CUSTOMER_ROWS = [
@@ -201,7 +201,7 @@ def test_unknown_format_is_rejected_with_the_file_named(tmp_path: Path) -> None:
 
 
 def test_a_rejected_file_is_retried_when_its_config_changes(tmp_path: Path) -> None:
-    from orchestration.ingestion_config import parse_config
+    from orchestration.ingestion.config import parse_config
 
     landing = tmp_path / "landing"
     folder = landing / "customers"
@@ -234,7 +234,7 @@ def test_a_rejected_file_is_retried_when_its_config_changes(tmp_path: Path) -> N
 
 
 def test_config_with_an_unknown_key_names_the_file_and_the_key(tmp_path: Path) -> None:
-    from orchestration.ingestion_config import ConfigError, load_config
+    from orchestration.ingestion.config import ConfigError, load_config
 
     path = tmp_path / "ingestion.toml"
     path.write_text('[sources.invoices]\nseparator = ";"\n')
@@ -246,7 +246,7 @@ def test_config_with_an_unknown_key_names_the_file_and_the_key(tmp_path: Path) -
 
 
 def test_a_file_glob_override_wins_over_the_source_options(tmp_path: Path) -> None:
-    from orchestration.ingestion_config import parse_config
+    from orchestration.ingestion.config import parse_config
 
     config = parse_config(
         {
@@ -265,7 +265,7 @@ def test_an_unchanged_old_file_is_not_read_again(
 ) -> None:
     import os
 
-    import orchestration.loading as loading
+    import orchestration.ingestion.load as loading
 
     landing = tmp_path / "landing"
     path = write_csv(landing / "customers" / "customers.csv", CUSTOMERS_HEADER, CUSTOMER_ROWS)
@@ -318,7 +318,7 @@ def test_a_warehouse_from_before_the_new_ledger_columns_is_upgraded(tmp_path: Pa
 
 
 def test_rows_read_equals_loaded_plus_quarantined_in_the_ledger(tmp_path: Path) -> None:
-    from orchestration.loading import reconcile
+    from orchestration.ingestion import reconcile
 
     landing = tmp_path / "landing"
     write_csv(

@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import orchestration.loading as loading
-from orchestration.ingestion_config import IngestionConfig
-from orchestration.loading import load_source
+import orchestration.ingestion.load as loading
+from orchestration.ingestion import load_source
+from orchestration.ingestion.config import IngestionConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LARGE_ROWS = 600_000
@@ -27,8 +27,8 @@ CHILD = """
 import sys
 from pathlib import Path
 import duckdb
-import orchestration.loading as loading
-from orchestration.ingestion_config import IngestionConfig
+import orchestration.ingestion.load as loading
+from orchestration.ingestion.config import IngestionConfig
 
 original = loading._load_rows
 
@@ -105,6 +105,7 @@ def kill_during_large_file(warehouse: Path, landing: Path, delay: float) -> bool
     return not finished
 
 
+@pytest.mark.slow
 def test_killing_the_loader_mid_file_leaves_raw_as_before_and_a_rerun_equals_a_clean_load(
     landing: Path, tmp_path: Path
 ) -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingestion_config import load_config
-from orchestration.loading import SourceLoad, load_source, reconcile
-from orchestration.sources import SOURCES
+from orchestration.ingestion import SourceLoad, load_source, reconcile
+from orchestration.ingestion.config import load_config
+from orchestration.ingestion.sources import SOURCES
 
 CORPUS = Path(__file__).resolve().parent / "data" / "ingestion"
 CONFIG = load_config(CORPUS / "ingestion.toml")
@@ -569,9 +569,9 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """Every corpus file dropped into one landing folder, run through Dagster."""
     from dagster import materialize
 
-    from orchestration.assets.ingestion import ingestion_assets
-    from orchestration.checks import reconciliation_checks
-    from orchestration.resources import build_resources
+    from orchestration.defs.assets.ingestion import ingestion_assets
+    from orchestration.defs.checks import reconciliation_checks
+    from orchestration.defs.resources import build_resources
 
     root = tmp_path_factory.mktemp("corpus")
     landing = root / "landing"
@@ -595,6 +595,7 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     return root / "warehouse.duckdb", result
 
 
+@pytest.mark.slow
 def test_whole_corpus_runs_to_the_end_failing_only_sources_with_rejected_files(
     corpus_run: tuple[Path, object],
 ) -> None:
@@ -609,6 +610,7 @@ def test_whole_corpus_runs_to_the_end_failing_only_sources_with_rejected_files(
     assert materialized == set(SOURCES) - rejected
 
 
+@pytest.mark.slow
 def test_whole_corpus_ledger_matches_the_expected_outcome_of_every_file(
     corpus_run: tuple[Path, object],
 ) -> None:
@@ -635,6 +637,7 @@ def test_whole_corpus_ledger_matches_the_expected_outcome_of_every_file(
             assert reasons == expected["reasons"], relative
 
 
+@pytest.mark.slow
 def test_whole_corpus_ledger_reconciles_to_the_row_in_sql_and_in_the_asset_checks(
     corpus_run: tuple[Path, object],
 ) -> None:
@@ -646,6 +649,7 @@ def test_whole_corpus_ledger_reconciles_to_the_row_in_sql_and_in_the_asset_check
     assert checks and all(c.passed for c in checks)
 
 
+@pytest.mark.slow
 def test_whole_corpus_quarantine_explains_every_rejected_row(
     corpus_run: tuple[Path, object],
 ) -> None:

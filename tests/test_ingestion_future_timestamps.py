@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingestion_config import ConfigError, IngestionConfig, parse_config
-from orchestration.loading import load_source, reconcile
+from orchestration.ingestion import load_source, reconcile
+from orchestration.ingestion.config import ConfigError, IngestionConfig, parse_config
 
 LOAD_TIME = datetime(2026, 10, 1, 6, 0)
 

@@ -1,7 +1,7 @@
 """Two runs in a row on the same landing data leave every mart byte-identical, and a run whose
 ingestion fails leaves raw, and so the marts, as they were.
 
-The whole pipeline on a small generated sample: `orchestration.ingest` then `dbt build` (models
+The whole pipeline on a small generated sample: `orchestration.ingestion` then `dbt build` (models
 and seeds; data tests do not write marts, so they are left to `make test`), twice.
 """
 
@@ -16,8 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import ingest
+from orchestration.ingestion import cli as ingest
 from orchestration.sample_data import generate
+
+pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"

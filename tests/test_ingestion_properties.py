@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingestion_config import DEFAULT_NULL_VALUES, IngestionConfig
-from orchestration.loading import load_source
+from orchestration.ingestion import load_source
+from orchestration.ingestion.config import DEFAULT_NULL_VALUES, IngestionConfig
 
 ENCODINGS = ("utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16")
 # Words that only exist in the legacy encodings, written so that their bytes never happen to

@@ -1,5 +1,5 @@
 """A rejected file keeps failing every run, with the same message, until it is replaced or
-removed: through the CLI (`python -m orchestration.ingest`) and through the Dagster asset."""
+removed: through the CLI (`python -m orchestration.ingestion`) and through the Dagster asset."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import ingest
+from orchestration.ingestion import cli as ingest
 
 GOOD_HEADER = "customer_id,customer_name,plan,created_at"
 GOOD_ROWS = "C1,Acme,starter,2024-01-02\nC2,Globex,growth,2024-02-03\n"
@@ -66,13 +66,14 @@ def test_cli_exits_zero_once_the_rejected_file_is_replaced_or_removed(
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_ingestion_asset_fails_on_every_run_naming_the_rejected_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dagster import materialize
     from dagster_duckdb import DuckDBResource
 
-    from orchestration.assets.ingestion import build_ingestion_asset
+    from orchestration.defs.assets.ingestion import build_ingestion_asset
 
     landing, bad = landing_with_a_rejected_file(tmp_path)
     monkeypatch.setenv("CHS_DATA_DIR", str(tmp_path))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.sources import SOURCES
+from orchestration.ingestion.sources import SOURCES
 
 STAGING = Path(__file__).resolve().parent.parent / "dbt_project" / "models" / "staging"
 META_COLUMNS = {"_extra_columns", "_load_id", "_source_file", "_file_row_number", "_loaded_at"}

@@ -13,6 +13,8 @@ import pytest
 
 from orchestration.sample_data import generate
 
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 END = "2026-06-30"
 HISTORY_START = "2026-06-01"

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from dbt_copy import pooled_backtest_auc
 
-from orchestration.sample_data import DEFAULT_END_DATE, FORMATS, SOURCES, _macros, generate, main
+from orchestration.sample_data import DEFAULT_END_DATE, FORMATS, SOURCES, generate, main, read_sql
 
 SMALL = {"customers": 200, "days": 120, "seed": 7}
 # Churn and the pre-churn decline need a year of history to be measured at all.
@@ -452,7 +452,8 @@ def test_draws_with_different_salts_are_independent_for_the_same_customer() -> N
     # drawn on the same customer and week differed by a constant per customer and moved
     # together (|correlation| 0.74 on average), which hid late payments of churners.
     con = duckdb.connect()
-    con.execute(Template(_macros(SMALL["seed"])).safe_substitute(width=6, w0="2026-01-01"))
+    macros = Template(read_sql("macros.sql"))
+    con.execute(macros.substitute(seed=SMALL["seed"], width=6, w0="2026-01-01"))
     worst = con.execute(
         """
         with draws as (
@@ -588,6 +589,7 @@ def backtest_auc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     return pooled_backtest_auc(tmp_path_factory.mktemp("backtest_project"), **BACKTEST)
 
 
+@pytest.mark.slow
 def test_every_sub_score_separates_churners_better_than_chance(
     backtest_auc: dict[str, float],
 ) -> None:

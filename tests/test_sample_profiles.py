@@ -15,7 +15,7 @@ import pytest
 from dbt_copy import pooled_backtest_auc
 
 from orchestration.sample_data import DEFAULT_END_DATE, SOURCES, generate, main
-from orchestration.sample_profiles import PROFILES
+from orchestration.sample_data.profiles import PROFILES
 
 SMALL = {"customers": 200, "days": 120, "seed": 7}
 WINDOW_START = DEFAULT_END_DATE - timedelta(days=364)
@@ -149,6 +149,7 @@ def _churn_rate_by_tenure_year(con: duckdb.DuckDBPyConnection) -> dict[int, floa
     return {year: churns / exposure for year, exposure, churns in rows}
 
 
+@pytest.mark.slow
 def test_one_dimension_churn_follows_the_contract_length(
     year_cons: dict[str, duckdb.DuckDBPyConnection],
 ) -> None:
@@ -173,6 +174,7 @@ def test_one_dimension_churn_follows_the_contract_length(
     assert abs(annual_by_plan[True] - annual_by_plan[False]) < 0.15
 
 
+@pytest.mark.slow
 def test_one_dimension_churners_show_no_warning_in_their_behaviour(
     year_cons: dict[str, duckdb.DuckDBPyConnection],
 ) -> None:
@@ -219,6 +221,7 @@ def test_one_dimension_churners_show_no_warning_in_their_behaviour(
     assert abs(churned_nps - retained_nps) < 0.5
 
 
+@pytest.mark.slow
 def test_first_year_churn_peaks_in_the_first_year_of_tenure(
     year_cons: dict[str, duckdb.DuckDBPyConnection],
 ) -> None:
@@ -230,6 +233,7 @@ def test_first_year_churn_peaks_in_the_first_year_of_tenure(
     assert default[0] < 2 * min(default[1], default[2])
 
 
+@pytest.mark.slow
 def test_sparse_leaves_most_customers_with_two_dimensions_and_a_quarter_churning(
     year_cons: dict[str, duckdb.DuckDBPyConnection],
 ) -> None:
@@ -271,6 +275,7 @@ def first_year_churn_auc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     return _backtest_auc(tmp_path_factory.mktemp("first_year_project"), "first_year_churn")
 
 
+@pytest.mark.slow
 def test_one_dimension_only_the_relationship_score_separates_churners(
     one_dimension_auc: dict[str, float],
 ) -> None:
@@ -286,6 +291,7 @@ def test_one_dimension_only_the_relationship_score_separates_churners(
     assert one_dimension_auc["overall"] < one_dimension_auc["relationship"] - 0.05
 
 
+@pytest.mark.slow
 def test_first_year_churn_makes_the_relationship_score_no_better_than_chance(
     first_year_churn_auc: dict[str, float],
 ) -> None:

@@ -16,6 +16,8 @@ from dbt_copy import DbtProjectCopy
 
 from orchestration.sample_data import generate
 
+pytestmark = pytest.mark.slow
+
 
 class Project(DbtProjectCopy):
     def rescore(self, seed: str) -> None:

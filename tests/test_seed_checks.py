@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from dbt_copy import DbtProjectCopy
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> DbtProjectCopy:

@@ -30,6 +30,7 @@ def run_ids(serving: Path) -> set[str]:
         return {row[0] for row in con.execute(f"select run_id from {PUBLICATION_TABLE}").fetchall()}
 
 
+@pytest.mark.slow
 def test_pipeline_publishes_every_mart_to_duckdb_and_parquet(pipeline_root: PipelineRoot) -> None:
     with duckdb.connect(str(pipeline_root.serving), read_only=True) as con:
         published = dict(
@@ -47,6 +48,7 @@ def test_pipeline_publishes_every_mart_to_duckdb_and_parquet(pipeline_root: Pipe
             assert rows == published[table], table
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", SERVING_TABLES)
 def test_serving_copy_holds_the_warehouse_rows_of_each_mart(
     pipeline_root: PipelineRoot, table: str
@@ -58,6 +60,7 @@ def test_serving_copy_holds_the_warehouse_rows_of_each_mart(
         assert con.execute(f"select count(*) from ({query})").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_publish_leaves_no_temporary_files_and_keeps_one_previous_parquet_version(
     pipeline_root: PipelineRoot, tmp_path: Path
 ) -> None:
@@ -70,6 +73,7 @@ def test_publish_leaves_no_temporary_files_and_keeps_one_previous_parquet_versio
     assert (tmp_path / "parquet").is_symlink()
 
 
+@pytest.mark.slow
 def test_reader_polling_through_a_full_pipeline_run_never_fails(
     pipeline_root: PipelineRoot, tmp_path: Path
 ) -> None:
@@ -102,6 +106,7 @@ def test_reader_polling_through_a_full_pipeline_run_never_fails(
     assert len(seen["publications_seen"]) == 2  # the old copy, then the new one, nothing else
 
 
+@pytest.mark.slow
 def test_failing_blocking_check_leaves_the_serving_copy_in_place(
     pipeline_root: PipelineRoot, tmp_path: Path
 ) -> None:
@@ -130,6 +135,7 @@ def test_failing_blocking_check_leaves_the_serving_copy_in_place(
         os.replace(kept, serving)
 
 
+@pytest.mark.slow
 def test_run_killed_mid_way_leaves_the_serving_copy_readable_and_unchanged(
     pipeline_root: PipelineRoot,
 ) -> None:
@@ -187,6 +193,7 @@ def test_serving_copy_waits_for_every_marts_blocking_check() -> None:
     assert blocking == parents
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", SERVING_TABLES)
 def test_every_published_column_is_described(pipeline_root: PipelineRoot, table: str) -> None:
     manifest = json.loads(

@@ -9,8 +9,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestration import validation
 from orchestration.validation import REQUIRED_COLUMNS, ValidationOutcome, validate_customer_health
+from orchestration.validation import customer_health as validation
 
 # 1 row count + 4 required-column existence + 2 customer_id + 2 health_score
 # + 6 sub-scores + 2 data_completeness_pct + 2 score_confidence + 2 churn_risk_90d

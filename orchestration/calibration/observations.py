@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from orchestration.health_queries import DIMENSIONS as DIMENSIONS
+from orchestration.reports.queries import DIMENSIONS as DIMENSIONS
 
 
 def read_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

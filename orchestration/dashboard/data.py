@@ -15,8 +15,8 @@ import pandas as pd
 import streamlit as st
 
 # DIMENSIONS is re-exported: the pages read the dimension list through this module.
-from orchestration.health_queries import DIMENSIONS as DIMENSIONS
-from orchestration.health_queries import at_risk, columns_of, why
+from orchestration.reports.queries import DIMENSIONS as DIMENSIONS
+from orchestration.reports.queries import at_risk, columns_of, why
 from orchestration.serving import connect_serving, serving_path
 
 COLOURS: dict[str, str] = {

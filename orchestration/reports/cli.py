@@ -1,8 +1,8 @@
 """The everyday questions from a terminal, answered from the serving copy.
 
-    python -m orchestration.cli at-risk [--csm NAME] [--plan PLAN] [--csv FILE]
-    python -m orchestration.cli customer C000216
-    python -m orchestration.cli why C000216 [--days 7|30]
+    python -m orchestration.reports at-risk [--csm NAME] [--plan PLAN] [--csv FILE]
+    python -m orchestration.reports customer C000216
+    python -m orchestration.reports why C000216 [--days 7|30]
 
 Reads only `data/serving/health.duckdb` (or `--serving FILE`), which the pipeline publishes after
 every check has passed, so it works while the pipeline runs.
@@ -14,8 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from orchestration.health_queries import CHANGE_WINDOWS, at_risk, why
-from orchestration.score_report import worked_example
+from orchestration.reports.queries import CHANGE_WINDOWS, at_risk, why
+from orchestration.reports.score_report import worked_example
 from orchestration.serving import connect_serving, serving_path
 
 SHOWN_COLUMNS: tuple[str, ...] = (
@@ -32,7 +32,7 @@ SHOWN_COLUMNS: tuple[str, ...] = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m orchestration.reports", description=__doc__)
     parser.add_argument(
         "--serving", type=Path, default=None, help=f"serving copy (default {serving_path()})"
     )
@@ -73,7 +73,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,10 @@
 """Reports on how the health score is computed and how well it separates churners.
 
-``python -m orchestration.score_report auc`` reads the health_backtest mart and prints the AUC
-of the overall score and of each sub-score. ``python -m orchestration.score_report example``
-prints a worked example of the score for one customer, read from the warehouse, as Markdown; with
-``--write-readme`` it replaces the example in the README between its two markers.
+``python -m orchestration.reports.score_report auc`` reads the health_backtest mart and prints
+the AUC of the overall score and of each sub-score.
+``python -m orchestration.reports.score_report example`` prints a worked example of the score
+for one customer, read from the warehouse, as Markdown; with ``--write-readme`` it replaces the
+example in the README between its two markers.
 
 Both only read: the logic lives in the dbt models; this formats their rows.
 """
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.health_queries import DIMENSIONS
 from orchestration.project import warehouse_path
+from orchestration.reports.queries import DIMENSIONS
 
 MARKERS: dict[str, tuple[str, str]] = {
     "example": ("<!-- worked-example:start -->", "<!-- worked-example:end -->"),
@@ -229,7 +230,7 @@ def write_readme(readme: Path, section: str, content: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.score_report")
+    parser = argparse.ArgumentParser(prog="python -m orchestration.reports.score_report")
     parser.add_argument("--warehouse", type=Path, default=None, help="default $CHS_WAREHOUSE_PATH")
     commands = parser.add_subparsers(dest="command", required=True)
     auc = commands.add_parser("auc", help="AUC of the overall score and each sub-score")

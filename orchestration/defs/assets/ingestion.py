@@ -11,10 +11,10 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingestion_config import load_config
-from orchestration.loading import RAW_SCHEMA, SourceLoad, load_source
+from orchestration.ingestion import RAW_SCHEMA, SourceLoad, load_source
+from orchestration.ingestion.config import load_config
+from orchestration.ingestion.sources import SOURCES
 from orchestration.project import landing_dir
-from orchestration.sources import SOURCES
 
 
 def _files_table(report: SourceLoad) -> str:

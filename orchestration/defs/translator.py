@@ -8,7 +8,7 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from orchestration.loading import RAW_SCHEMA
+from orchestration.ingestion import RAW_SCHEMA
 
 
 class HealthDbtTranslator(DagsterDbtTranslator):

@@ -2,12 +2,12 @@
 
 from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
 
-from orchestration.assets.calibration import calibration_selection
-from orchestration.partitions import daily_partitions
+from orchestration.defs.assets.calibration import calibration_selection
+from orchestration.defs.partitions import daily_partitions
 
 daily_refresh_job = define_asset_job(
     name="daily_refresh",
-    # Calibration is monthly, on its own schedule (orchestration/assets/calibration.py).
+    # Calibration is monthly, on its own schedule (orchestration/defs/assets/calibration.py).
     selection=AssetSelection.all() - calibration_selection,
     partitions_def=daily_partitions,
     description="Load new landing files, score the partition's day, rebuild the current marts, "

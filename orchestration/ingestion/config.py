@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from orchestration.sources import SOURCES
+from orchestration.ingestion.sources import SOURCES
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "ingestion.toml"
 DEFAULT_SURVEY_SCALES = REPO_ROOT / "seeds" / "survey_kinds.csv"
 

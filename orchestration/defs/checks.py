@@ -3,8 +3,6 @@ a mart that fails is not published), reconciliation of every ingestion (rows rea
 + rows quarantined), the backtest's AUC floor, exchange rates covering every currency in use, and
 the data-quality findings that a run reports without stopping."""
 
-from pathlib import Path
-
 import duckdb as duckdb_client
 import yaml
 from dagster import (
@@ -18,16 +16,18 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.loading import RAW_SCHEMA, reconcile
-from orchestration.project import REPO_ROOT, data_dir, warehouse_path
+from orchestration.ingestion import RAW_SCHEMA, reconcile
+from orchestration.ingestion.sources import SOURCES
+from orchestration.project import REPO_ROOT, warehouse_path
 from orchestration.serving import serving_path
-from orchestration.sources import SOURCES
 from orchestration.validation import (
     MART_SUITES,
     ValidationOutcome,
     read_comparison_bounds,
     validate_mart,
 )
+from orchestration.validation.docs import gx_docs_dir
+from orchestration.validation.findings import missing_fx_rates
 
 MART_CHECK_DESCRIPTIONS: dict[str, str] = {
     "customer_health": "keys, column types, score ranges, segments, colours, completeness",
@@ -37,11 +37,6 @@ MART_CHECK_DESCRIPTIONS: dict[str, str] = {
     "health_alerts": "unique alert ids, known kinds and segments, reasons present",
     "health_backtest": "analyses and subjects present, churn rates in [0, 1]",
 }
-
-
-def gx_docs_dir() -> Path:
-    """Where the Great Expectations Data Docs are built (offline HTML)."""
-    return data_dir() / "docs" / "gx"
 
 
 def run_mart_suite(table: str) -> ValidationOutcome:
@@ -212,19 +207,6 @@ def data_quality_result(con: duckdb_client.DuckDBPyConnection) -> AssetCheckResu
             ),
         },
     )
-
-
-MISSING_FX_RATES_SQL = """
-    select source_table, currency, customers, first_missing_date, last_missing_date,
-        score_days_missing
-    from intermediate.int_fx__missing_rates
-    order by source_table, currency
-"""
-
-
-def missing_fx_rates(con: duckdb_client.DuckDBPyConnection) -> list[tuple]:
-    """Currencies in use without an `fx_rates` row on some score date (int_fx__missing_rates)."""
-    return con.execute(MISSING_FX_RATES_SQL).fetchall()
 
 
 @asset_check(

@@ -1,4 +1,5 @@
-"""Load every landing source into the warehouse without Dagster: `python -m orchestration.ingest`.
+"""Load every landing source into the warehouse without Dagster: `python -m
+orchestration.ingestion`.
 
 The Dagster assets do the same per source; this is for scripts and `make test`'s dbt step. It
 exits with 1 when a file was rejected or failed (the other files still load), so a script can
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingestion_config import load_config
-from orchestration.loading import load_source
+from orchestration.ingestion.config import load_config
+from orchestration.ingestion.load import load_source
+from orchestration.ingestion.sources import SOURCES
 from orchestration.project import landing_dir, warehouse_path
-from orchestration.sources import SOURCES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +63,3 @@ def main(argv: list[str] | None = None) -> int:
                     reasons = ", ".join(f"{k}: {v}" for k, v in file.reasons.items())
                     print(f"  {file.path.name}: {file.rows_quarantined} quarantined ({reasons})")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,9 +7,9 @@ import sys
 
 import duckdb
 
-from orchestration.checks import missing_fx_rates
 from orchestration.project import warehouse_path
 from orchestration.serving import serving_path
+from orchestration.validation.findings import missing_fx_rates
 
 
 def main() -> int:
@@ -99,7 +99,7 @@ def main() -> int:
     print(
         f"Serving copy (read this):  {serving}" + ("" if serving.is_file() else " (not published)")
     )
-    print("Dashboard: make dashboard   At risk: .venv/bin/python -m orchestration.cli at-risk")
+    print("Dashboard: make dashboard   At risk: .venv/bin/python -m orchestration.reports at-risk")
     return 0
 
 

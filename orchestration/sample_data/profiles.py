@@ -1,8 +1,8 @@
 """Generator profiles: businesses whose hidden churn truth differs from the default weights.
 
-A profile replaces a few SQL fragments of ``orchestration.sample_data``: who signs annual
-terms, the hidden health level, the pre-churn dip, which customers are tracked in the behaviour
-sources, and the churn rule. Everything else (the sources, their columns, ids, the per-row
+A profile replaces a few SQL fragments of the generator's SQL (``sql/``): who signs
+annual terms, the hidden health level, the pre-churn dip, which customers are tracked in the
+behaviour sources, and the churn rule. Everything else (the sources, their columns, ids, the per-row
 behaviour given the hidden health) is the same for every profile.
 
 The ``default`` profile's fragments are the generator's original SQL text, so ``--profile

@@ -14,9 +14,9 @@ from typing import Any
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.partitions import daily_partitions, score_date_range
+from orchestration.defs.partitions import daily_partitions, score_date_range
+from orchestration.defs.translator import HealthDbtTranslator
 from orchestration.project import dbt_project
-from orchestration.translator import HealthDbtTranslator
 
 # dbt selections of the three parts; the daily part lies between the score dates and the history.
 # The metric history is scored with the day too (calibration reads it), and the list of currencies

@@ -7,10 +7,16 @@ render them again from the serving copy (what readers see), without touching the
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from orchestration.checks import gx_docs_dir
+from orchestration.project import data_dir
 from orchestration.serving import serving_path
 from orchestration.validation import MART_SUITES, validate_mart
+
+
+def gx_docs_dir() -> Path:
+    """Where the Great Expectations Data Docs are built (offline HTML)."""
+    return data_dir() / "docs" / "gx"
 
 
 def main() -> int:
