@@ -162,3 +162,17 @@ def test_the_rules_see_every_layer(manifest: dict[str, Any]) -> None:
     """Guards the tests above against passing on an empty or misread manifest."""
     layers = {layer(node) for node in models(manifest).values()}
     assert layers == {"base", "staging", "intermediate", "marts"}
+
+
+def test_the_dimensions_var_names_exactly_the_dimensions_with_a_scores_model(
+    manifest: dict[str, Any],
+) -> None:
+    """orchestration.health_queries.DIMENSIONS is the `dimensions` var of dbt_project.yml."""
+    from orchestration.health_queries import DIMENSIONS
+
+    scores_models = {
+        node["name"]
+        for node in models(manifest).values()
+        if re.fullmatch(r"int_[a-z]+__scores", node["name"])
+    }
+    assert scores_models == {f"int_{dimension}__scores" for dimension in DIMENSIONS}
