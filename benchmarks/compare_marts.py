@@ -27,13 +27,14 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-TABLES = (
-    "customer_health",
-    "customer_health_daily",
-    "customer_segments",
-    "health_alerts",
-    "health_backtest",
-)
+# Each mart with its primary key, to say which columns of a differing row differ.
+TABLES: dict[str, tuple[str, ...]] = {
+    "customer_health": ("customer_id",),
+    "customer_health_daily": ("customer_id", "score_date"),
+    "customer_segments": ("segment",),
+    "health_alerts": ("alert_id",),
+    "health_backtest": ("analysis", "score_date", "subject"),
+}
 
 
 def build(tree: Path, warehouse: Path, landing: Path, start: date, end: date) -> None:
@@ -79,13 +80,34 @@ def columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[st
     return [name for (name,) in rows]
 
 
+def column_differences(
+    con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], names: list[str]
+) -> list[str]:
+    """For rows of one key that differ: each differing column, rows, and largest difference."""
+    on = " and ".join(f"b.{k} is not distinct from h.{k}" for k in key)
+    lines = []
+    for name in names:
+        if name in key:
+            continue
+        differing = f"b.{name} is distinct from h.{name}"
+        rows, largest = con.execute(
+            f"select count(*), max(try_cast(abs(try_cast(b.{name} as double)"
+            f" - try_cast(h.{name} as double)) as double))"
+            f" from base.main.{table} as b inner join head.main.{table} as h on {on}"
+            f" where {differing}"
+        ).fetchone()
+        if rows:
+            lines.append(f"    {name}: {rows} rows differ, largest difference {largest}")
+    return lines
+
+
 def compare(base: Path, head: Path) -> list[str]:
     """One line per table; a line starting with DIFFERS for each difference."""
     con = duckdb.connect()
     con.execute(f"attach '{base}' as base (read_only)")
     con.execute(f"attach '{head}' as head (read_only)")
     lines = []
-    for table in TABLES:
+    for table, key in TABLES.items():
         base_columns, head_columns = columns(con, "base", table), columns(con, "head", table)
         if base_columns != head_columns:
             lines.append(f"DIFFERS {table}: columns {base_columns} != {head_columns}")
@@ -103,6 +125,8 @@ def compare(base: Path, head: Path) -> list[str]:
             f"{verdict} {table}: {rows} rows, {len(base_columns)} columns;"
             f" only in base {counts['base']}, only in head {counts['head']}"
         )
+        if any(counts.values()):
+            lines += column_differences(con, table, key, base_columns)
     return lines
 
 
