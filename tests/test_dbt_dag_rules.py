@@ -4,7 +4,8 @@ Layers by folder: `staging/<source>/base/base_*` (every delivered row of a sourc
 `staging/` (`stg_*`), `intermediate/`, `marts/`. Only staging reads sources; a staging model reads
 no model but its own source's base models, and a base model none; intermediate reads no mart;
 every model has a primary-key test; every mart has an enforced contract; every macro of
-`dbt_project/macros/` is described with each of its arguments in a `_macros.yml`.
+`dbt_project/macros/` and generic test of `dbt_project/tests/generic/` is described with each of
+its arguments.
 """
 
 from __future__ import annotations
@@ -135,8 +136,8 @@ def test_every_mart_has_an_enforced_contract(manifest: dict[str, Any]) -> None:
 
 
 def signature_arguments(macro_sql: str) -> list[str]:
-    """The argument names of `{% macro name(a, b=1) %}`."""
-    match = re.search(r"{%-?\s*macro\s+\w+\((.*?)\)\s*-?%}", macro_sql, re.S)
+    """The argument names of `{% macro name(a, b=1) %}` (or of a generic `{% test ... %}`)."""
+    match = re.search(r"{%-?\s*(?:macro|test)\s+\w+\((.*?)\)\s*-?%}", macro_sql, re.S)
     assert match, macro_sql[:80]
     names = [part.split("=")[0].strip() for part in match.group(1).split(",")]
     return [name for name in names if name]
@@ -146,7 +147,7 @@ def test_every_macro_is_described_with_each_argument(manifest: dict[str, Any]) -
     undocumented = []
     for macro in manifest["macros"].values():
         if macro["package_name"] != PROJECT or not macro["original_file_path"].startswith(
-            "dbt_project/macros/"
+            ("dbt_project/macros/", "dbt_project/tests/generic/")
         ):
             continue
         described = {
