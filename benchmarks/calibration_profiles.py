@@ -1,6 +1,6 @@
 """Calibration on each generator profile: the figures of issue 11's "Done when".
 
-    .venv/bin/python benchmarks/calibration_profiles.py --customers 1000 --days 365
+    .venv/bin/python benchmarks/calibration_profiles.py --customers 1000 --days 540
     .venv/bin/python benchmarks/calibration_profiles.py --skip-build
 
 For each profile (default, one_dimension, first_year_churn, sparse): generates the sample,
@@ -58,6 +58,7 @@ def build(folder: Path, profile: str, customers: int, days: int, end: date) -> N
         "score_from_date": str(first),
         "as_of_date": str(end),
         "score_every_days": step,
+        "max_score_days": days,
     }
     subprocess.run(
         [
@@ -119,7 +120,7 @@ def summary(profile: str, report: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--days", type=int, default=540)
     parser.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 9, 30))
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "profiles")
     parser.add_argument("--profiles", nargs="*", default=list(PROFILES))

@@ -142,3 +142,17 @@ def test_backtest_check_on_a_short_history_is_skipped_with_the_days_still_needed
     assert result.metadata["status"].value == "skipped"
     assert result.metadata["days_of_history_needed"].value == 90
     assert "90 more day(s)" in result.description
+
+
+def test_a_scoring_range_longer_than_max_score_days_fails_naming_it_and_is_never_cut_short(
+    project: DbtProjectCopy,
+) -> None:
+    too_long = '{"score_from_date": "2026-06-01", "as_of_date": "2026-06-30", "max_score_days": 20}'
+    result = project.run_dbt("run", "--select", "int_score_dates", "--vars", too_long)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "the range 2026-06-01 to 2026-06-30 has more days than max_score_days (20)" in output
+    fits = '{"score_from_date": "2026-06-01", "as_of_date": "2026-06-30", "max_score_days": 30}'
+    project.dbt("run", "--select", "int_score_dates", "--vars", fits)
+    assert project.query("select count(*) from intermediate.int_score_dates") == [(30,)]
+    project.dbt("run", "--select", "int_score_dates")  # back to the default day for the others

@@ -36,22 +36,41 @@ def health_auc(churned: np.ndarray, score: np.ndarray) -> float | None:
     return float(roc_auc_score(y, -s))
 
 
-def auc_noise_margin(churned: np.ndarray, customer_ids: np.ndarray | None = None) -> float:
-    """Two standard errors of the difference of two unrelated scores' AUCs at chance level
-    (Hanley and McNeil): a gain under this is what noise alone gives. With `customer_ids`, the
-    counts are distinct customers (churned at least once, or never): a customer's weekly
-    observations are not independent evidence."""
-    if customer_ids is None:
-        positives = float(churned.sum())
-        negatives = float(len(churned) - positives)
-    else:
-        ever = pd.Series(churned).groupby(np.asarray(customer_ids)).max()
-        positives = float(ever.sum())
-        negatives = float(len(ever) - positives)
-    if positives == 0 or negatives == 0:
-        return 1.0
-    standard_error = np.sqrt((positives + negatives + 1) / (12 * positives * negatives))
-    return float(2 * np.sqrt(2) * standard_error)
+def paired_auc_gain(
+    churned: np.ndarray,
+    candidate: np.ndarray,
+    incumbent: np.ndarray,
+    customer_ids: np.ndarray,
+    resamples: int = 200,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """The candidate score's AUC minus the incumbent's on the same rows, and the standard error
+    of that difference from a bootstrap over customers (all of a customer's rows drawn together:
+    its observations are not independent evidence). Both scores rank the same rows, so the
+    error is that of a paired difference, much smaller than two unrelated AUCs'."""
+    gain = (health_auc(churned, candidate) or 0.5) - (health_auc(churned, incumbent) or 0.5)
+    codes, _ = pd.factorize(customer_ids)
+    rows_of = pd.Series(np.arange(len(codes))).groupby(codes).apply(np.asarray).tolist()
+    rng = np.random.default_rng(seed)
+    gains = []
+    for _ in range(resamples):
+        drawn = np.concatenate([rows_of[c] for c in rng.integers(0, len(rows_of), len(rows_of))])
+        y = churned[drawn]
+        if y.min() == y.max():
+            continue
+        gains.append(
+            (health_auc(y, candidate[drawn]) or 0.5) - (health_auc(y, incumbent[drawn]) or 0.5)
+        )
+    return float(gain), float(np.std(gains)) if len(gains) > 1 else float("inf")
+
+
+def customer_folds(customer_ids: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Each row's fold, 0 to n_folds - 1: the distinct customers dealt at random (seeded) into
+    folds, all of a customer's rows in one, so no customer is fitted and checked at once."""
+    customers = np.unique(customer_ids)
+    order = np.random.default_rng(seed).permutation(customers)
+    fold_of = pd.Series(np.arange(len(order)) % n_folds, index=order)
+    return fold_of.loc[customer_ids].to_numpy()
 
 
 def _log_likelihood(score: np.ndarray, churned: np.ndarray, a: float, b: float) -> float:
@@ -154,10 +173,13 @@ def fit_segment_thresholds(
     live_thresholds: pd.DataFrame,
     at_risk_multiple: float,
     promoter_multiple: float,
+    min_segment_share: float = 0.0,
 ) -> dict[str, float]:
     """Lowest score of each segment from the churn-rate curve: needs_attention starts where the
     rate falls under `at_risk_multiple` x the overall rate, engaged under the overall rate,
-    promoter under `promoter_multiple` x it. Whole points, increasing."""
+    promoter under `promoter_multiple` x it. Each segment then holds at least
+    `min_segment_share` of the observations (a band a few points wide holds too few customers
+    for its churn rate to mean anything on other days). Whole points, increasing."""
     curve = churn_rate_curve(score, churned)
     grid = np.arange(0, 101)
     rate = curve.predict(grid)
@@ -170,6 +192,10 @@ def fit_segment_thresholds(
     needs_attention = first_under(at_risk_multiple * overall, 0)
     engaged = first_under(overall, needs_attention)
     promoter = first_under(promoter_multiple * overall, engaged)
+    if min_segment_share > 0:
+        needs_attention, engaged, promoter = _with_min_share(
+            score, [needs_attention, engaged, promoter], min_segment_share
+        )
     # Keep the bands distinct and inside 1-100 even when the curve is flat somewhere.
     needs_attention = min(max(needs_attention, 1), 97)
     engaged = min(max(engaged, needs_attention + 1), 98)
@@ -181,6 +207,20 @@ def fit_segment_thresholds(
         "promoter": float(promoter),
     }
     return {segment: fitted.get(segment, 0.0) for segment in live_thresholds["segment"]}
+
+
+def _with_min_share(score: np.ndarray, thresholds: list[int], share: float) -> list[int]:
+    """Moves whole-point thresholds as little as needed for every segment (below the first,
+    between two, above the last) to hold at least `share` of the scores."""
+    points = np.arange(0, 102)
+    below = np.array([(score < point).mean() for point in points])  # share under each point
+    cuts = [float(below[t]) for t in thresholds]
+    for i in range(len(cuts)):  # upwards: enough under each threshold
+        cuts[i] = max(cuts[i], (cuts[i - 1] if i else 0.0) + share)
+    for i in reversed(range(len(cuts))):  # downwards: enough above each threshold
+        cuts[i] = min(cuts[i], (cuts[i + 1] if i + 1 < len(cuts) else 1.0) - share)
+    # The lowest whole point whose share under it reaches the cut.
+    return [int(points[np.searchsorted(below, cut - 1e-12)]) for cut in cuts]
 
 
 def fit_churn_risk_bands(

@@ -53,6 +53,26 @@ def read_metric_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+# The earliest day of each behaviour source: (relation, date column).
+BEHAVIOUR_SOURCES = (
+    ("intermediate.int_usage__daily_facts", "activity_date"),
+    ("staging.stg_helpdesk__tickets", "opened_date"),
+    ("staging.stg_surveys__responses", "responded_date"),
+    ("staging.stg_billing__invoices", "issued_date"),
+    ("staging.stg_marketing__touchpoints", "occurred_date"),
+)
+
+
+def behaviour_start_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The first day on which every behaviour source that has rows has begun: before it, a
+    sub-score's window reaches back before the warehouse's data (a warm-up, not behaviour)."""
+    firsts = " union all ".join(
+        f"select min({column}) as first_day from {relation}"
+        for relation, column in BEHAVIOUR_SOURCES
+    )
+    return con.execute(f"select max(first_day) from ({firsts}) as sources").fetchone()[0]
+
+
 def last_history_date(con: duckdb.DuckDBPyConnection) -> date:
     return con.execute("select max(score_date) from main.customer_health_daily").fetchone()[0]
 
@@ -62,16 +82,19 @@ def label(
     cancellations: pd.DataFrame,
     horizon_days: int,
     last_date: date,
+    first_date: date | None = None,
 ) -> pd.DataFrame:
-    """Keeps the observations with a whole horizon of follow-up (not already churning) and adds
-    `churned`: a cancellation requested after the day and within the horizon. The label of day D
-    reads only cancellations in (D, D + horizon]."""
+    """Keeps the observations with a whole horizon of follow-up (not already churning), on or
+    after `first_date` when given (the end of the data's warm-up), and adds `churned`: a
+    cancellation requested after the day and within the horizon. The label of day D reads only
+    cancellations in (D, D + horizon]."""
     obs = observations.copy()
     obs["score_date"] = pd.to_datetime(obs["score_date"])
     horizon = pd.Timedelta(days=horizon_days)
     obs = obs[
         (obs["lifecycle_status"] != "churning")
         & (obs["score_date"] + horizon <= pd.Timestamp(last_date))
+        & (obs["score_date"] >= pd.Timestamp(first_date or date.min))
     ].copy()
     cancels = cancellations.copy()
     cancels["cancelled_date"] = pd.to_datetime(cancels["cancelled_date"])

@@ -19,6 +19,7 @@ from orchestration.calibration.evaluation import evaluate
 from orchestration.calibration.observations import (
     DIMENSIONS,
     Split,
+    behaviour_start_date,
     label,
     last_history_date,
     read_cancellations,
@@ -34,7 +35,7 @@ from orchestration.project import REPO_ROOT
 @dataclass
 class Proposal:
     weights: dict[str, np.ndarray]  # weight set -> weights in DIMENSIONS order
-    weight_set_source: dict[str, str]  # weight set -> "fitted" or "default"
+    weight_set_source: dict[str, str]  # weight set -> "fitted ...", "live ..." or "default"
     metric_bands: dict[str, list[tuple[float, float]]]  # metric -> (lower bound, score)
     thresholds: dict[str, float]
     churn_risk_bands: list[tuple[float, float]]
@@ -91,18 +92,19 @@ def fit_metric_shapes(
     metric_scoring: pd.DataFrame,
     settings: dict[str, float],
 ) -> tuple[dict[str, list[tuple[float, float]]], dict[str, dict[str, float | None]]]:
-    """A learned shape per metric whose AUC beats the live rule's by `metric_shape_min_auc_gain`
-    out of fold (two halves of the fit customers, seeded, each half's shape scored on the other
-    half) and by more than chance would (`fit.auc_noise_margin`), so a shape that only fits
-    noise is not proposed. Percentile metrics keep their rule
-    (they rank within the plan)."""
+    """A learned shape per metric whose AUC beats the live rule's out of fold by
+    `metric_shape_min_auc_gain` and by `min_gain_standard_errors` standard errors of the paired
+    gain (`fit.paired_auc_gain`), so a
+    shape that only fits noise is not proposed. Out of fold: the fit customers dealt into
+    `cross_validation_folds` folds (seeded), each fold scored with the shape learned on the
+    others, the AUC taken over all folds at once. Percentile metrics keep their rule (they rank
+    within the plan)."""
     fit_rows = labelled.loc[fit_mask, ["customer_id", "score_date", "churned"]]
     history = metric_history.assign(score_date=pd.to_datetime(metric_history["score_date"]))
     rows = history.merge(fit_rows, on=["customer_id", "score_date"], how="inner")
     methods = metric_scoring.set_index("metric_name")["method"]
-    customers = np.sort(fit_rows["customer_id"].unique())
-    rng = np.random.default_rng(int(settings["random_seed"]))
-    halves = set(rng.choice(customers, size=len(customers) // 2, replace=False))
+    n_folds = int(settings["cross_validation_folds"])
+    seed = int(settings["random_seed"])
 
     def shape(values: np.ndarray, churned: np.ndarray) -> list[tuple[float, float]]:
         return fit.fit_metric_shape(
@@ -120,24 +122,27 @@ def fit_metric_shapes(
             continue
         y = group["churned"].to_numpy()
         values = group["metric_value"].to_numpy(float)
-        live_scores = group["metric_score"].to_numpy(float)
-        half = group["customer_id"].isin(halves).to_numpy()
-        live_folds, proposed_folds = [], []
-        for train in (half, ~half):
-            if y[train].sum() == 0 or y[~train].min() == y[~train].max():
+        customers = group["customer_id"].to_numpy()
+        folds = fit.customer_folds(customers, n_folds, seed)
+        out_of_fold = np.full(len(y), np.nan)
+        for k in range(n_folds):
+            train = folds != k
+            if y[train].sum() == 0 or train.all():
                 continue
-            bands = shape(values[train], y[train])
-            proposed_folds.append(fit.health_auc(y[~train], fit.band_lookup(values[~train], bands)))
-            live_folds.append(fit.health_auc(y[~train], live_scores[~train]))
-        if not proposed_folds:
+            out_of_fold[~train] = fit.band_lookup(values[~train], shape(values[train], y[train]))
+        checked = ~np.isnan(out_of_fold)
+        live_scores = group["metric_score"].to_numpy(float)[checked]
+        live = fit.health_auc(y[checked], live_scores)
+        proposed = fit.health_auc(y[checked], out_of_fold[checked])
+        if live is None or proposed is None:
             continue
-        live = float(np.mean([a if a is not None else 0.5 for a in live_folds]))
-        proposed = float(np.mean([a if a is not None else 0.5 for a in proposed_folds]))
-        fit_auc[str(metric)] = {"live": live, "proposed": proposed}
+        gain, error = fit.paired_auc_gain(
+            y[checked], out_of_fold[checked], live_scores, customers[checked], seed=seed
+        )
+        fit_auc[str(metric)] = {"live": live, "proposed": proposed, "gain_standard_error": error}
         bands = shape(values, y)
-        if len(bands) > 1 and proposed - live >= max(
-            settings["metric_shape_min_auc_gain"],
-            fit.auc_noise_margin(y, group["customer_id"].to_numpy()),
+        if len(bands) > 1 and gain >= max(
+            settings["metric_shape_min_auc_gain"], settings["min_gain_standard_errors"] * error
         ):
             shapes[str(metric)] = bands
     return shapes, fit_auc
@@ -179,34 +184,42 @@ def fit_weight_sets(
 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """`default` from every fit row not onboarding; each plan and `onboarding` from its own rows
     when they hold enough churners and customers, else the default set's weights. A fitted set
-    that does not beat the live set out of fold (two seeded halves of the fit customers, each
-    half's fit scored on the other) keeps the live weights: no change without evidence."""
+    replaces a live one only when it beats it out of fold by `min_gain_standard_errors`
+    standard errors of the paired gain (`fit.paired_auc_gain`): the fit customers are dealt
+    into `cross_validation_folds` folds (seeded), each fold scored with weights fitted on the
+    others, the AUC over all folds at once against the live weights' on the same rows. A plan
+    whose own fit does not pass takes the fitted default set when that passes the same check
+    on the plan's rows, else keeps its live set. No change without evidence."""
     onboarding = fit_rows["is_onboarding"].fillna(False).to_numpy(bool)
     y = fit_rows["churned"].to_numpy()
-    customers = np.sort(fit_rows["customer_id"].unique())
-    rng = np.random.default_rng(int(settings.get("random_seed", 0)))
-    halves = set(rng.choice(customers, len(customers) // 2, replace=False))
-    half = fit_rows["customer_id"].isin(halves).to_numpy()
+    customer_ids = fit_rows["customer_id"].to_numpy()
+    n_folds = int(settings["cross_validation_folds"])
+    seed = int(settings["random_seed"])
+    folds = fit.customer_folds(customer_ids, n_folds, seed)
 
-    def fitted_or_live(mask: np.ndarray, live: np.ndarray | None) -> tuple[np.ndarray, str]:
-        fitted = fit.fit_weights(sub_scores[mask], y[mask], bounds, live)
-        if live is None:
-            return fitted, "fitted"
-        gains = []
-        for train in (half, ~half):
-            fit_part, check_part = mask & train, mask & ~train
-            if y[fit_part].sum() == 0 or y[check_part].min() == y[check_part].max():
+    def out_of_fold_score(mask: np.ndarray, live: np.ndarray | None) -> np.ndarray:
+        """Each row of `mask` scored with weights fitted on the other folds' rows."""
+        scores = np.full(len(y), np.nan)
+        for k in range(n_folds):
+            train, check = mask & (folds != k), mask & (folds == k)
+            if y[train].sum() == 0 or not check.any():
                 continue
-            weights = fit.fit_weights(sub_scores[fit_part], y[fit_part], bounds, live)
-            check = sub_scores[check_part]
-            tiled = np.tile(live, (len(check), 1))
-            gains.append(
-                fit.health_auc(y[check_part], fit.combine(check, np.tile(weights, (len(check), 1))))
-                - fit.health_auc(y[check_part], fit.combine(check, tiled))
-            )
-        if gains and float(np.mean(gains)) <= 0:
-            return live, "live (the fit did not beat it out of fold)"
-        return fitted, "fitted"
+            weights = fit.fit_weights(sub_scores[train], y[train], bounds, live)
+            scores[check] = fit.combine(sub_scores[check], np.tile(weights, (check.sum(), 1)))
+        return scores
+
+    def beats(mask: np.ndarray, candidate: np.ndarray, live: np.ndarray) -> tuple[bool, str]:
+        """Whether out-of-fold scores beat the live weights on the rows of `mask`."""
+        checked = mask & ~np.isnan(candidate)
+        if y[checked].min(initial=1) == y[checked].max(initial=0):
+            return False, "too few outcomes to check a fit out of fold"
+        live_score = fit.combine(sub_scores[checked], np.tile(live, (checked.sum(), 1)))
+        gain, error = fit.paired_auc_gain(
+            y[checked], candidate[checked], live_score, customer_ids[checked], seed=seed
+        )
+        needed = settings["min_gain_standard_errors"] * error
+        verdict = "over" if gain > needed else "under"
+        return gain > needed, f"out-of-fold AUC gain {gain:+.3f}, {verdict} {needed:.3f}"
 
     def enough(mask: np.ndarray) -> bool:
         return (
@@ -215,16 +228,35 @@ def fit_weight_sets(
         )
 
     default_mask = ~onboarding
-    default, default_source = fitted_or_live(default_mask, live_sets.get("default"))
-    weights, source = {"default": default}, {"default": default_source}
+    live_default = live_sets.get("default")
+    default = fit.fit_weights(sub_scores[default_mask], y[default_mask], bounds, live_default)
+    default_out_of_fold = out_of_fold_score(default_mask, live_default)
+    weights, source = {"default": default}, {"default": "fitted"}
+    if live_default is not None:
+        better, why = beats(default_mask, default_out_of_fold, live_default)
+        if not better:
+            weights["default"] = live_default
+        source["default"] = f"{'fitted' if better else 'live'} ({why})"
+    default_fitted = source["default"].startswith("fitted")
     for name in sorted(set(live_sets) - {"default"}):
         mask = onboarding if name == "onboarding" else (~onboarding & (fit_rows["plan"] == name))
         mask = np.asarray(mask, dtype=bool)
-        if enough(mask):
-            weights[name], source[name] = fitted_or_live(mask, live_sets[name])
-        else:
-            weights[name] = default
-            source[name] = "default"
+        if not enough(mask):
+            weights[name], source[name] = weights["default"], "default"
+            continue
+        live = live_sets[name]
+        own, why = beats(mask, out_of_fold_score(mask, live), live)
+        if own:
+            weights[name] = fit.fit_weights(sub_scores[mask], y[mask], bounds, live)
+            source[name] = f"fitted ({why})"
+            continue
+        if default_fitted and name != "onboarding":
+            # The fitted default set, checked on this plan's rows against its live set.
+            shared, shared_why = beats(mask, default_out_of_fold, live)
+            if shared:
+                weights[name], source[name] = weights["default"], f"default ({shared_why})"
+                continue
+        weights[name], source[name] = live, f"live ({why})"
     return weights, source
 
 
@@ -257,6 +289,7 @@ def calibrate(
         cancellations = read_cancellations(con)
         metric_history = read_metric_history(con)
         last_date = last_history_date(con)
+        data_start = behaviour_start_date(con)
     if observations.empty:
         raise ValueError(
             f"{warehouse}: no score history on the metric history's days "
@@ -269,12 +302,17 @@ def calibrate(
             "a proposal may only apply from a day after it"
         )
 
-    labelled = label(observations, cancellations, horizon, last_date)
+    # Days whose sub-score windows reach back before the data began score a warm-up, not
+    # behaviour: they are left out of the fit and of the evaluation alike.
+    warmup_days = int(settings.get("observation_warmup_days", 0))
+    first_observation = data_start + timedelta(days=warmup_days) if data_start else None
+    labelled = label(observations, cancellations, horizon, last_date, first_observation)
     labelled = labelled[~labelled["has_override"].astype(bool)].reset_index(drop=True)
     if labelled.empty or labelled["churned"].nunique() < 2:
         raise ValueError(
-            f"{warehouse}: no observation with {horizon} days of follow-up and both outcomes; "
-            "calibration needs a longer history"
+            f"{warehouse}: no observation from {first_observation or 'the first day'} (the "
+            f"data's warm-up of {warmup_days} days after its start) with {horizon} days of "
+            "follow-up and both outcomes; calibration needs a longer history"
         )
     the_split = split(
         labelled,
@@ -328,6 +366,7 @@ def calibrate(
         live_thresholds,
         settings["at_risk_rate_multiple"],
         settings["promoter_rate_multiple"],
+        settings.get("min_segment_share", 0.0),
     )
     churn_bands = fit.fit_churn_risk_bands(
         proposed_score[fit_scored], y[fit_scored], int(settings["churn_risk_max_bands"])
@@ -355,6 +394,9 @@ def calibrate(
             "last_history_date": str(last_date),
             "valid_from": str(valid_from),
             "churn_horizon_days": horizon,
+            "behaviour_start_date": _text(data_start),
+            "observation_warmup_days": warmup_days,
+            "first_observation_date": _text(first_observation),
             "observation_step_days": step,
             "staleness_auc_margin": settings["staleness_auc_margin"],
             "metric_shapes_evaluated_by": (
@@ -414,6 +456,10 @@ def write_proposed_seeds(
         bands_seed[bands_seed["metric_name"].isin(learned)].to_csv(
             proposed_dir / "metric_bands.csv", index=False
         )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _rounded_to_one(weights: np.ndarray) -> np.ndarray:

@@ -29,6 +29,11 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "## Split",
         "",
+        f"Behaviour data starts {report.get('behaviour_start_date') or 'unknown'}; observations "
+        f"start {report.get('observation_warmup_days', 0)} days later, on "
+        f"{report.get('first_observation_date') or 'the first day'}, so no sub-score measures a "
+        "window that reaches back before the data (a warm-up).",
+        "",
         f"By **{s['kind']}**. Fit: {s['fit_observations']} observations "
         f"({s['fit_churned']} churned, {s['fit_customers']} customers, {len(s['fit_days'])} days"
         + (f", labels up to {s['fit_last_label_date']}" if s["fit_last_label_date"] else "")

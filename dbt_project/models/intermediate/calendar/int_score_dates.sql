@@ -5,7 +5,8 @@
     seed) of the typical (median) number of daily active customers were active. A day still
     being loaded, a stray event dated after the load (ingestion quarantines those) or a handful of
     stray rows on an otherwise empty day cannot move it. `score_from_date` defaults to the last
-    day (a one-day run). At most `max_score_days` days per run. `score_every_days` (default 1)
+    day (a one-day run). At most `max_score_days` days per run: a longer range fails and names its
+    length (it is never cut short). `score_every_days` (default 1)
     keeps only every k-th day of the range, counted from 1970-01-01 like the metric history:
     calibration re-scores its observation days on a copy of the project with it.
 -#}
@@ -109,11 +110,36 @@ candidate_days as (
 
 ),
 
+range_check as (
+
+    select
+        {{ dbt.datediff('first_score_date', 'last_score_date', 'day') }}
+        >= {{ var('max_score_days') }} as is_too_long,
+        'int_score_dates: the range '
+        || cast(first_score_date as varchar)
+        || ' to '
+        || cast(last_score_date as varchar)
+        || ' has more days than max_score_days ({{ var("max_score_days") }}): '
+        || 'split it into several runs or raise the var' as message
+
+    from bounds
+
+),
+
 final as (
 
     select candidate_days.score_date
     from candidate_days
-    where mod({{ day_number }}, {{ var('score_every_days', 1) }}) = 0
+    cross join range_check
+    where
+        mod({{ day_number }}, {{ var('score_every_days', 1) }}) = 0
+        -- Evaluated on every row, so a range longer than max_score_days fails the run.
+        and (
+            case
+                when range_check.is_too_long
+                    then {{ raise_error('range_check.message') }}
+            end
+        ) is null
 
 )
 
