@@ -21,9 +21,9 @@ pytestmark = pytest.mark.slow
 
 class Project(DbtProjectCopy):
     def rescore(self, seed: str) -> None:
-        """Reloads one seed and recomputes the scores of the same day."""
+        """Reloads one seed and recomputes what reads it for the same day."""
         self.dbt("seed", "--select", seed, "--full-refresh")
-        self.dbt("run", "--select", "int_health__scored+", "--exclude", "health_backtest+")
+        self.dbt("run", "--select", f"{seed}+", "--exclude", "health_backtest+")
 
     def sql_fingerprint(self) -> str:
         digest = hashlib.sha256()

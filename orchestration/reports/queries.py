@@ -3,21 +3,27 @@ dashboard so both give the same answers. The logic stays in the marts; this sele
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import yaml
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DIMENSIONS: tuple[str, ...] = (
-    "usage",
-    "support",
-    "satisfaction",
-    "financial",
-    "relationship",
-    "engagement",
-)
+
+def dbt_dimensions() -> tuple[str, ...]:
+    """The `dimensions` var of dbt_project.yml: the one list of dimensions every model reads."""
+    for folder in Path(__file__).resolve().parents:
+        project = folder / "dbt_project.yml"
+        if project.is_file():
+            with project.open() as handle:
+                return tuple(yaml.safe_load(handle)["vars"]["dimensions"])
+    raise FileNotFoundError(f"no dbt_project.yml in a folder above {__file__}")
+
+
+DIMENSIONS: tuple[str, ...] = dbt_dimensions()
 CHANGE_WINDOWS: tuple[int, ...] = (7, 30)
 # Dimension changes smaller than this many points are not worth a sentence.
 NEGLIGIBLE_POINTS = 0.5

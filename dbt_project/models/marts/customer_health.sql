@@ -6,7 +6,7 @@
     to the change, including the shift when a dimension appears or goes missing.
     Customers who churned before the day are not in this table.
 -#}
-{%- set dimensions = ['usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
+{%- set dimensions = var('dimensions') -%}
 with
 
 history as (

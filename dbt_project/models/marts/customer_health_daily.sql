@@ -17,7 +17,7 @@
     segment the score was clearly in holds. insufficient_data, churning and a segment forced by a
     hard rule apply at once.
 -#}
-{%- set dimensions = ['usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
+{%- set dimensions = var('dimensions') -%}
 with
 
 scored as (

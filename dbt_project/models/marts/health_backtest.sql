@@ -16,13 +16,13 @@ with
 
 observations as (
 
-    select * from {{ ref('int_backtest__observations') }}
+    select * from {{ ref('health_backtest_observations') }}
 
 ),
 
 auc as (
 
-    select * from {{ ref('int_backtest__auc') }}
+    select * from {{ ref('health_backtest_auc') }}
 
 ),
 

@@ -15,7 +15,7 @@ with
 
 deliveries as (
 
-    select * from {{ ref('stg_product__usage_event_deliveries') }}
+    select * from {{ ref('base_product__usage_event_deliveries') }}
 
 ),
 

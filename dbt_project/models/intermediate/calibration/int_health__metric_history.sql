@@ -14,7 +14,7 @@
     row is the dimension model's row of that day. Re-scoring a day replaces its rows.
 -#}
 {%- set dimension_metric_lists = dimension_metrics() -%}
-{%- set dimensions = ['usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
+{%- set dimensions = var('dimensions') -%}
 {%- set day_number = dbt.datediff("cast('1970-01-01' as date)", 'score_date', 'day') -%}
 with
 

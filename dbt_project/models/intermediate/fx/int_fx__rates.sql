@@ -17,21 +17,13 @@ score_dates as (
 
 ),
 
-versions as (
+rates_in_force as (
 
-    select
-        score_dates.score_date,
-        upper(trim(fx_rates.currency)) as currency,
-        fx_rates.rate_to_reporting,
-        fx_rates.valid_from as rate_valid_from,
-        row_number() over (
-            partition by score_dates.score_date, upper(trim(fx_rates.currency))
-            order by fx_rates.valid_from desc
-        ) as version_rank
-
-    from fx_rates
-    inner join score_dates
-        on fx_rates.valid_from <= score_dates.score_date
+    {{ in_force(
+        'fx_rates',
+        'score_dates',
+        partition_by=['upper(trim(versions.currency))'],
+    ) }}
 
 ),
 
@@ -39,12 +31,11 @@ final as (
 
     select
         score_date,
-        currency,
+        upper(trim(currency)) as currency,
         rate_to_reporting,
-        rate_valid_from
+        valid_from as rate_valid_from
 
-    from versions
-    where version_rank = 1
+    from rates_in_force
 
 )
 

@@ -2,7 +2,8 @@
     Satisfaction per customer and score date from survey answers in the satisfaction window
     ending on the day (`dimension_settings` seed). Every answer is put on 0-100 by the
     `survey_kinds` seed and weighted by recency (halved every `half_life_days`):
-      - latest_nps, scored by band (detractor / passive / promoter, `metric_bands` seed);
+      - latest_nps, scored by band (`metric_bands` seed); its category (promoter, passive,
+        detractor) by `nps_promoter_min_score` and `nps_detractor_max_score` alone;
       - csat_pct, the recency-weighted CSAT;
       - micro_rating_pct, thumbs / emoji / rating: recency-weighted per touchpoint, then the
         mean over touchpoints, so one busy touchpoint does not drown the others;

@@ -17,7 +17,7 @@ with
 
 {{ latest_delivery_of_changed_days(
     name='events',
-    deliveries=ref('stg_product__usage_event_deliveries'),
+    deliveries=ref('base_product__usage_event_deliveries'),
     key='event_id',
     day_column='occurred_date',
     watermark_column='last_load_id',

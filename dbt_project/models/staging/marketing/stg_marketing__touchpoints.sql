@@ -8,7 +8,7 @@ with
 
 {{ latest_delivery_of_changed_days(
     name='touchpoints',
-    deliveries=ref('stg_marketing__touchpoint_deliveries'),
+    deliveries=ref('base_marketing__touchpoint_deliveries'),
     key='touchpoint_id',
     day_column='occurred_date',
     watermark_column='_load_id',

@@ -2,7 +2,7 @@ with
 
 deliveries as (
 
-    {{ latest_delivery(ref('stg_product__usage_event_deliveries'), 'event_id') }}
+    {{ latest_delivery(ref('base_product__usage_event_deliveries'), 'event_id') }}
 
 ),
 

@@ -5,7 +5,7 @@
     after the day. Customers already churning on the day are left out: their outcome is known.
 -#}
 {%- set days_since_start = dbt.datediff('bounds.first_score_date', 'history.score_date', 'day') -%}
-{%- set subjects = ['health', 'usage', 'support', 'satisfaction', 'financial', 'relationship', 'engagement'] -%}
+{%- set subjects = ['health'] + var('dimensions') -%}
 with
 
 history as (

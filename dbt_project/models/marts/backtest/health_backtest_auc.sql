@@ -7,7 +7,7 @@ with
 
 observations as (
 
-    select * from {{ ref('int_backtest__observations') }}
+    select * from {{ ref('health_backtest_observations') }}
 
 ),
 
