@@ -23,6 +23,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PROJECT = "customer_health"
+# `dbt parse` runs once per module: a slow test (make test-fast leaves it out).
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
