@@ -135,6 +135,35 @@ dimension_scores as (
     }) }}
 {%- endmacro %}
 
+{#-
+    Every scored metric of the dimensions as one row each (customer_id, score_date, dimension,
+    metric_name, metric_value and, with `with_score`, metric_score), from the CTEs
+    `<dimension>_scores` the calling model defines: the unpivot the hard rules and the metric
+    history both read.
+-#}
+{% macro metric_rows(with_score=false) -%}
+    {%- set dimensions = var('dimensions') -%}
+    {%- set dimension_metric_lists = dimension_metrics() -%}
+    {% for dimension in dimensions -%}
+        {% for metric in dimension_metric_lists[dimension] -%}
+            select
+                customer_id,
+                score_date,
+                '{{ dimension }}' as dimension,
+                '{{ metric }}' as metric_name,
+                cast({{ metric }} as double) as metric_value
+                {%- if with_score %},
+                cast({{ metric }}_score as double) as metric_score
+                {%- endif %}
+            from {{ dimension }}_scores
+            where {{ metric }} is not null
+            {% if not (loop.last and dimension == dimensions[-1]) %}
+                union all
+            {% endif -%}
+        {%- endfor %}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- A value as text, for the driver sentences. -#}
 {% macro as_text(expression) -%}
     cast({{ expression }} as {{ dbt.type_string() }})

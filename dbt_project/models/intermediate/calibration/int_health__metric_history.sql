@@ -13,7 +13,6 @@
     `int_<dimension>__scores` tables hold only the days of the last run. Point in time: each
     row is the dimension model's row of that day. Re-scoring a day replaces its rows.
 -#}
-{%- set dimension_metric_lists = dimension_metrics() -%}
 {%- set dimensions = var('dimensions') -%}
 {%- set day_number = dbt.datediff("cast('1970-01-01' as date)", 'score_date', 'day') -%}
 with
@@ -30,22 +29,7 @@ with
 
 final as (
 
-    {% for dimension in dimensions -%}
-        {% for metric in dimension_metric_lists[dimension] -%}
-            select
-                customer_id,
-                score_date,
-                '{{ dimension }}' as dimension,
-                '{{ metric }}' as metric_name,
-                cast({{ metric }} as double) as metric_value,
-                cast({{ metric }}_score as double) as metric_score
-            from {{ dimension }}_scores
-            where {{ metric }} is not null
-            {% if not (loop.last and dimension == dimensions[-1]) %}
-                union all
-            {% endif -%}
-        {%- endfor %}
-    {%- endfor %}
+    {{ metric_rows(with_score=true) }}
 
 )
 

@@ -10,7 +10,6 @@
       version in force that day with the highest min_score at or below the score.
 -#}
 {{ assert_churn_risk_horizon(90) }}
-{%- set dimension_metric_lists = dimension_metrics() -%}
 {%- set dimensions = var('dimensions') -%}
 with
 
@@ -74,21 +73,7 @@ churn_risk_bands_in_force as (
 metric_facts as (
 
     -- Every scored metric of the dimensions, one row each, for the hard rules.
-    {% for dimension in dimensions -%}
-        {% for metric in dimension_metric_lists[dimension] -%}
-            select
-                customer_id,
-                score_date,
-                '{{ dimension }}' as dimension,
-                '{{ metric }}' as metric_name,
-                cast({{ metric }} as double) as metric_value
-            from {{ dimension }}_scores
-            where {{ metric }} is not null
-            {% if not (loop.last and dimension == dimensions[-1]) %}
-                union all
-            {% endif -%}
-        {%- endfor %}
-    {%- endfor %}
+    {{ metric_rows() }}
 
 ),
 
