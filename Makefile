@@ -13,6 +13,10 @@ export GX_ANALYTICS_ENABLED := False
 export CHS_DATA_DIR ?= $(CURDIR)/data
 export CHS_WAREHOUSE_PATH ?= $(CHS_DATA_DIR)/warehouse.duckdb
 export CHS_LANDING_DIR ?= $(CHS_DATA_DIR)/landing
+# DuckDB's memory limit (a size like 8GB, or a share of RAM) and spill folder, for dbt
+# (profiles.yml) and every heavy Python connection (orchestration/duckdb_settings.py).
+export CHS_DUCKDB_MEMORY_LIMIT ?= 60%
+export CHS_DUCKDB_TEMP_DIR ?= $(CHS_DATA_DIR)/tmp
 # Keep pip's and dbt's caches and config out of the user's home folder.
 export PIP_CACHE_DIR := $(CURDIR)/.venv/.pip-cache
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -29,12 +33,12 @@ HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromis
 export CHS_HISTORY_START_DATE ?= $(HISTORY_START)
 
 .PHONY: run test test-fast dev install sample pipeline lint sqllint pytest dbt-test clean \
-	calibrate accept-calibration chromium dashboard docs docs-serve
+	calibrate accept-calibration chromium dashboard docs docs-serve bench bench-smoke
 
 $(BIN)/dagster: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,dashboard]'
+	$(BIN)/pip install --quiet -e '.[dev,dashboard,bench]'
 	touch $@
 
 install: $(BIN)/dagster $(DAGSTER_HOME)/dagster.yaml
@@ -135,7 +139,20 @@ dbt-test: install
 	$(BIN)/python -m orchestration.ingestion
 	$(BIN)/dbt build --vars '{"score_from_date": "2026-04-01", "as_of_date": "$(END_DATE)"}'
 
-test: lint sqllint pytest dbt-test
+# The pipeline against plain DuckDB, side by side (README "Performance"): SIZE=small (10k
+# customers), medium (100k) or large (1M), a year of history unless BENCH_DAYS says fewer.
+# Prints the ratios, writes data/bench/<size>-<date>.json and data/bench/time_vs_size.png.
+SIZE ?= small
+BENCH_DAYS ?= 365
+bench: install
+	$(BIN)/python -m benchmarks.bench --size $(SIZE) --days $(BENCH_DAYS)
+
+# `make test`'s smoke run of the benchmark: SIZE=small over fewer days, so it takes minutes.
+SMOKE_BENCH_DAYS ?= 14
+bench-smoke: install
+	$(BIN)/python -m benchmarks.bench --size small --days $(SMOKE_BENCH_DAYS)
+
+test: lint sqllint pytest dbt-test bench-smoke
 
 clean:
 	rm -rf data target logs .dagster_home
