@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
+# A range of days in one run: Dagster batches its per-day events, and records one "planned" event
+# per asset (orchestration/defs/instance.py); the webserver and daemon create runs too.
+export DAGSTER_EVENT_BATCH_SIZE ?= 10000
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := False
@@ -44,10 +48,11 @@ $(BIN)/dagster: pyproject.toml
 install: $(BIN)/dagster $(DAGSTER_HOME)/dagster.yaml
 
 # Run monitoring: a run whose process died (killed, machine restarted) is marked failed instead
-# of staying "in progress"; the daemon of `make dev` does the monitoring.
-$(DAGSTER_HOME)/dagster.yaml: Makefile
+# of staying "in progress"; the daemon of `make dev` does the monitoring. The event log writes a
+# backfill's per-day events in one transaction (orchestration/defs/instance.py).
+$(DAGSTER_HOME)/dagster.yaml: Makefile orchestration/defs/instance.py $(BIN)/dagster
 	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n  poll_interval_seconds: 30\n  max_resume_run_attempts: 0\n' > $@
+	$(BIN)/python -m orchestration.defs.instance $(DAGSTER_HOME) > $@
 
 sample: install
 	$(BIN)/python -m orchestration.sample_data --customers $(CUSTOMERS) --days $(DAYS) \

@@ -29,6 +29,7 @@ from benchmarks.bench.sizes import (
     landing_cache,
 )
 from benchmarks.bench.steps import StepResult, dbt_model_seconds, run_step
+from orchestration.defs.instance import instance_yaml
 from orchestration.project import REPO_ROOT
 
 BIN = Path(sys.executable).parent
@@ -165,6 +166,9 @@ class Bench:
         for folder in (dagster_dir, bare_dir):
             shutil.rmtree(folder, ignore_errors=True)
             (folder / "dagster_home").mkdir(parents=True)
+        # The same Dagster instance as `make run`'s (its event log, run monitoring).
+        home = dagster_dir / "dagster_home"
+        (home / "dagster.yaml").write_text(instance_yaml(home))
         self.step(
             "dagster_pipeline",
             [
