@@ -145,7 +145,8 @@ dbt-test: install
 	$(BIN)/dbt build --vars '{"score_from_date": "2026-04-01", "as_of_date": "$(END_DATE)"}'
 
 # The pipeline against plain DuckDB, side by side (README "Performance"): SIZE=small (10k
-# customers), medium (100k) or large (1M), a year of history unless BENCH_DAYS says fewer.
+# customers), medium (100k) or large (1M), or sample (make run's 2,000), a year of history
+# unless BENCH_DAYS says fewer.
 # Prints the ratios, writes data/bench/<size>-<date>.json and data/bench/time_vs_size.png.
 SIZE ?= small
 BENCH_DAYS ?= 365
@@ -153,7 +154,7 @@ bench: install
 	$(BIN)/python -m benchmarks.bench --size $(SIZE) --days $(BENCH_DAYS)
 
 # `make test`'s smoke run of the benchmark: SIZE=small over fewer days, so it takes minutes.
-SMOKE_BENCH_DAYS ?= 14
+SMOKE_BENCH_DAYS ?= 7
 bench-smoke: install
 	$(BIN)/python -m benchmarks.bench --size small --days $(SMOKE_BENCH_DAYS)
 

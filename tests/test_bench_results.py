@@ -129,6 +129,7 @@ def test_chart_is_drawn_from_every_record_in_the_folder(tmp_path: Path) -> None:
 
 def test_sizes_and_their_cached_landing() -> None:
     assert [(s.name, s.customers) for s in SIZES.values()] == [
+        ("sample", 2_000),
         ("small", 10_000),
         ("medium", 100_000),
         ("large", 1_000_000),
