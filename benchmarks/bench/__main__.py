@@ -208,6 +208,10 @@ class Bench:
         if with_pipeline:
             self.pipeline_side_by_side()
         self.facts.update(self.counts(warehouse_dir / "warehouse.duckdb"))
+        # The warehouses of a large run take tens of GB: keep the logs and compiled SQL only
+        # (the cached landing stays for the next run).
+        for folder in (warehouse_dir, self.work / "dagster", self.work / "bare_pipeline"):
+            shutil.rmtree(folder, ignore_errors=True)
         return build_record(self.size.name, self.size.customers, self.days,
                             datetime.now(UTC).date(), self.steps, self.facts)  # fmt: skip
 
