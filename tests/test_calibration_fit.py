@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.calibration import fit
 from orchestration.calibration.acceptance import accept
-from orchestration.calibration.evaluation import segment_of
+from orchestration.calibration.evaluation import _churn_risk_note, segment_of
 from orchestration.calibration.observations import DIMENSIONS, label, split
 from orchestration.calibration.proposal import fit_metric_shapes, fit_weight_sets
 from orchestration.defs.assets.calibration import staleness
@@ -212,6 +212,27 @@ def test_churn_risk_bands_start_at_zero_fall_with_the_score_and_match_observed_r
     for low, high in [(0, 10), (45, 55), (90, 100)]:
         inside = (score >= low) & (score < high)
         assert abs(predicted[inside].mean() - churned[inside].mean()) < 0.05
+
+
+def test_churn_risk_bands_shrink_a_band_without_churners_towards_the_overall_rate() -> None:
+    rng = np.random.default_rng(4)
+    score = rng.uniform(0, 100, size=4000)
+    # Nobody above 80 churns in the fit rows; the hold-out will not keep that zero.
+    churned = ((rng.random(len(score)) < 0.08) & (score < 80)).astype(int)
+    raw = fit.fit_churn_risk_bands(score, churned, max_bands=5)
+    shrunk = fit.fit_churn_risk_bands(score, churned, max_bands=5, prior_rows=200)
+    assert raw[-1][1] == 0.0
+    assert 0.0 < shrunk[-1][1] < churned.mean()
+    risks = [risk for _, risk in shrunk]
+    assert risks == sorted(risks, reverse=True)
+
+
+def test_churn_risk_note_blames_the_level_only_when_the_overall_rate_moved() -> None:
+    rows = [{"decile": 9, "predicted": 0.04, "observed": 0.11, "gap_points": 7.0}]
+    assert "cannot anticipate" in _churn_risk_note(rows, 0.025, 0.065, 67)
+    assert "noise of band rates learned from 142" in _churn_risk_note(rows, 0.030, 0.032, 142)
+    rows[0]["gap_points"] = 4.0
+    assert _churn_risk_note(rows, 0.030, 0.032, 142) == "within 5 points in every decile"
 
 
 @pytest.mark.parametrize(

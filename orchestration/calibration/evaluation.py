@@ -205,12 +205,8 @@ def evaluate(
     report["churn_risk_max_gap_points"] = max(gaps) if gaps else None
     fit_rate, hold_rate = y[the_split.fit].mean(), y[hold].mean()
     report["split"]["fit_churn_rate"] = _round(fit_rate)
-    report["churn_risk_note"] = (
-        "within 5 points in every decile"
-        if gaps and max(gaps) <= 5
-        else f"a decile is more than 5 points off: the churn rate was {fit_rate:.3f} in the fit "
-        f"observations and {hold_rate:.3f} in the hold-out, and bands fitted on the one "
-        "cannot anticipate the other's overall level"
+    report["churn_risk_note"] = _churn_risk_note(
+        report["churn_risk_reliability"], fit_rate, hold_rate, int(y[the_split.fit].sum())
     )
     report.update(
         _movers(
@@ -227,6 +223,31 @@ def evaluate(
         )
     )
     return report
+
+
+def _churn_risk_note(
+    reliability: list[dict[str, Any]], fit_rate: float, hold_rate: float, fit_churned: int
+) -> str:
+    """Why churn_risk is or is not within 5 points of the observed rate in every decile."""
+    if not reliability:
+        return "no hold-out observation has a churn_risk"
+    worst = max(reliability, key=lambda row: row["gap_points"])
+    if worst["gap_points"] <= 5:
+        return "within 5 points in every decile"
+    off = (
+        f"decile {worst['decile']} is {worst['gap_points']} points off (predicted "
+        f"{worst['predicted']:.3f}, observed {worst['observed']:.3f})"
+    )
+    if abs(hold_rate - fit_rate) >= 0.01:
+        return (
+            f"{off}: the churn rate was {fit_rate:.3f} in the fit observations and "
+            f"{hold_rate:.3f} in the hold-out, and bands fitted on the one cannot anticipate "
+            "the other's overall level"
+        )
+    return (
+        f"{off}: the overall rate held ({fit_rate:.3f} fit, {hold_rate:.3f} hold-out), so the "
+        f"gap is the noise of band rates learned from {fit_churned} churned fit observations"
+    )
 
 
 def _grey_at_median(score: np.ndarray) -> np.ndarray:

@@ -377,7 +377,10 @@ def calibrate(
         settings.get("min_segment_share", 0.0),
     )
     churn_bands = fit.fit_churn_risk_bands(
-        proposed_score[fit_scored], y[fit_scored], int(settings["churn_risk_max_bands"])
+        proposed_score[fit_scored],
+        y[fit_scored],
+        int(settings["churn_risk_max_bands"]),
+        settings.get("churn_risk_prior_rows", 0.0),
     )
     proposal = Proposal(weights, weight_source, shapes, thresholds, churn_bands, metric_fit_auc)
 
