@@ -217,14 +217,29 @@ def test_churn_risk_bands_start_at_zero_fall_with_the_score_and_match_observed_r
 def test_churn_risk_bands_shrink_a_band_without_churners_towards_the_overall_rate() -> None:
     rng = np.random.default_rng(4)
     score = rng.uniform(0, 100, size=4000)
-    # Nobody above 80 churns in the fit rows; the hold-out will not keep that zero.
-    churned = ((rng.random(len(score)) < 0.08) & (score < 80)).astype(int)
+    # Three churners, all low: the top bands' zero would not hold on the hold-out.
+    churned = np.zeros(len(score), dtype=int)
+    churned[np.argsort(score)[[5, 40, 90]]] = 1
     raw = fit.fit_churn_risk_bands(score, churned, max_bands=5)
     shrunk = fit.fit_churn_risk_bands(score, churned, max_bands=5, prior_rows=200)
     assert raw[-1][1] == 0.0
     assert 0.0 < shrunk[-1][1] < churned.mean()
     risks = [risk for _, risk in shrunk]
     assert risks == sorted(risks, reverse=True)
+
+
+def test_churn_risk_bands_are_narrow_where_the_churners_are() -> None:
+    rng = np.random.default_rng(5)
+    score = rng.uniform(0, 100, size=20000)
+    churned = (rng.random(len(score)) < 0.5 * np.exp(-score / 10)).astype(int)
+    bands = fit.fit_churn_risk_bands(score, churned, max_bands=8, prior_rows=100)
+    lowers = [lower for lower, _ in bands]
+    # Most churners score under 20: most band edges lie there, not evenly over 0-100.
+    assert sum(lower < 20 for lower in lowers) >= len(lowers) // 2
+    predicted = fit.band_lookup(score, bands)
+    low, high = score < 5, score >= 50
+    assert predicted[low].mean() > 4 * churned.mean()
+    assert abs(predicted[high].mean() - churned[high].mean()) < 0.01
 
 
 def test_churn_risk_note_blames_the_level_only_when_the_overall_rate_moved() -> None:
