@@ -14,8 +14,8 @@ import pytest
 
 from orchestration.calibration import fit
 from orchestration.calibration.acceptance import accept
-from orchestration.calibration.evaluation import _churn_risk_note, segment_of
-from orchestration.calibration.observations import DIMENSIONS, label, split
+from orchestration.calibration.evaluation import _churn_risk_note, reference_model_auc, segment_of
+from orchestration.calibration.observations import DIMENSIONS, Split, label, split
 from orchestration.calibration.proposal import fit_metric_shapes, fit_weight_sets
 from orchestration.defs.assets.calibration import staleness
 
@@ -468,3 +468,46 @@ def test_a_plan_too_small_to_prove_its_own_fit_takes_the_fitted_default_set() ->
     assert source["growth"].startswith("default (fitted")
     assert np.array_equal(weights["growth"], weights["default"])
     assert int(np.argmax(weights["growth"])) == 3
+
+
+def _reference_inputs(churn_rule: str) -> tuple[pd.DataFrame, Split, np.ndarray, pd.DataFrame]:
+    rng = np.random.default_rng(11)
+    n = 6000
+    customers = np.array([f"C{i:05d}" for i in range(n)])
+    day = pd.Timestamp("2026-03-01")
+    term = rng.uniform(0, 365, n)
+    tenure = rng.uniform(0, 1000, n)
+    # Churn only near a renewal of a young account: an interaction, no single metric's shape.
+    if churn_rule == "interaction":
+        p = np.where((term < 60) & (tenure < 400), 0.5, 0.02)
+    else:
+        p = np.full(n, 0.08)
+    churned = (rng.random(n) < p).astype(int)
+    labelled = pd.DataFrame({"customer_id": customers, "score_date": day, "churned": churned})
+    history = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "customer_id": customers,
+                    "score_date": day.date(),
+                    "metric_name": name,
+                    "metric_value": values,
+                }
+            )
+            for name, values in (("days_to_term_end", term), ("tenure_days", tenure))
+        ]
+    )
+    fit_mask = rng.random(n) < 0.6
+    the_split = Split("customer", fit_mask, ~fit_mask, None, None)
+    sub = np.full((n, len(DIMENSIONS)), 60.0)
+    return labelled, the_split, sub, history
+
+
+@pytest.mark.parametrize(("rule", "low", "high"), [("interaction", 0.8, 1.0), ("random", 0.4, 0.6)])
+def test_reference_model_finds_signal_only_where_the_data_holds_it(
+    rule: str, low: float, high: float
+) -> None:
+    labelled, the_split, sub, history = _reference_inputs(rule)
+    result = reference_model_auc(labelled, the_split, sub, history, seed=0)
+    assert result["features"] == 2 + 2 * len(DIMENSIONS)
+    assert low <= result["holdout_auc"] <= high

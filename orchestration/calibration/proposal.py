@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from orchestration.calibration import fit
-from orchestration.calibration.evaluation import evaluate
+from orchestration.calibration.evaluation import evaluate, reference_model_auc
 from orchestration.calibration.observations import (
     DIMENSIONS,
     Split,
@@ -398,6 +398,9 @@ def calibrate(
         metric_history=metric_history,
         proposed_metric_scores=proposed_metric_scores,
         min_completeness_pct=float(health_settings.at["min_data_completeness_pct", "value"]),
+    )
+    report["reference_model"] = reference_model_auc(
+        labelled, the_split, live_sub, metric_history, int(settings["random_seed"])
     )
     report.update(
         {
