@@ -511,3 +511,21 @@ def test_reference_model_finds_signal_only_where_the_data_holds_it(
     result = reference_model_auc(labelled, the_split, sub, history, seed=0)
     assert result["features"] == 2 + 2 * len(DIMENSIONS)
     assert low <= result["holdout_auc"] <= high
+
+
+def test_metric_shape_cuts_where_the_risk_changes_not_where_the_customers_bunch() -> None:
+    # Monthly terms (70% of rows, under 32 days left) churn at 10%; annual terms near renewal
+    # (32-90 days) at 20%, and the rest of the year at 1%. Quantile bins would put every
+    # annual row into one bin with the last monthly days.
+    rng = np.random.default_rng(12)
+    n = 20000
+    monthly = rng.random(n) < 0.7
+    days = np.where(monthly, rng.integers(1, 32, n), rng.integers(32, 366, n)).astype(float)
+    rate = np.where(days < 32, 0.10, np.where(days <= 90, 0.20, 0.01))
+    churned = (rng.random(n) < rate).astype(int)
+    bands = fit.fit_metric_shape(days, churned, max_bins=6, prior_rows=50, min_churners_per_bin=15)
+    lowers = [lower for lower, _ in bands]
+    assert any(31 <= lower <= 37 for lower in lowers)
+    assert any(88 <= lower <= 92 for lower in lowers)
+    scores = fit.band_lookup(np.array([15.0, 60.0, 200.0]), bands)
+    assert scores[1] < scores[0] < scores[2]

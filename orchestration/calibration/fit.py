@@ -1,10 +1,9 @@
 """The calibration maths: the score's combination step, and the fits of weights (scipy SLSQP),
-metric shapes (sklearn quantile bins), segment thresholds and churn-risk bands (sklearn
-isotonic regression)."""
+metric shapes (bins cut by a scikit-learn decision tree), segment thresholds (sklearn isotonic
+regression) and churn-risk bands."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,7 +12,7 @@ from scipy.optimize import minimize
 from scipy.stats import rankdata
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.preprocessing import KBinsDiscretizer
+from sklearn.tree import DecisionTreeClassifier
 
 
 def combine(sub_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -151,14 +150,9 @@ def fit_metric_shape(
     The first band starts at -inf's stand-in, -1e9, so every value falls in a band."""
     values = values.astype(float)
     max_bins = int(max(2, min(max_bins, churned.sum() // max(min_churners_per_bin, 1))))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        binner = KBinsDiscretizer(
-            n_bins=max_bins, encode="ordinal", strategy="quantile", subsample=None
-        )
-        bins = binner.fit_transform(values.reshape(-1, 1)).ravel().astype(int)
-    edges = binner.bin_edges_[0]
     overall = churned.mean()
+    edges = _supervised_edges(values, churned, max_bins, min_churners_per_bin, overall)
+    bins = np.searchsorted(edges[1:-1], values, side="right")
     frame = pd.DataFrame({"bin": bins, "churned": churned})
     counts = frame.groupby("bin")["churned"].agg(["sum", "count"])
     rates = (counts["sum"] + prior_rows * overall) / (counts["count"] + prior_rows)
@@ -172,6 +166,28 @@ def fit_metric_shape(
             continue  # adjacent bins with the same score are one band
         bands.append((lower_bound, score))
     return bands
+
+
+def _supervised_edges(
+    values: np.ndarray,
+    churned: np.ndarray,
+    max_bins: int,
+    min_churners_per_bin: int,
+    overall: float,
+) -> np.ndarray:
+    """Bin edges (lowest value, cut points, highest value) where the churn rate changes most: a
+    decision tree on the metric alone (scikit-learn), at most `max_bins` leaves, each holding
+    enough rows for about `min_churners_per_bin` churners at the overall rate. Quantile bins
+    would cut where the customers are, not where the risk changes: a metric whose values
+    bunch up (monthly terms all have under 32 days left) would share one bin with the rest."""
+    min_rows = int(np.ceil(max(min_churners_per_bin, 1) / max(overall, 1e-6)))
+    min_rows = min(max(min_rows, 1), max(len(values) // 2, 1))
+    tree = DecisionTreeClassifier(
+        max_leaf_nodes=max(max_bins, 2), min_samples_leaf=min_rows, random_state=0
+    ).fit(values.reshape(-1, 1), churned)
+    inner = tree.tree_.children_left != tree.tree_.children_right
+    cuts = np.sort(tree.tree_.threshold[inner])
+    return np.concatenate([[values.min()], cuts, [values.max()]])
 
 
 def band_lookup(values: np.ndarray, bands: list[tuple[float, float]]) -> np.ndarray:
