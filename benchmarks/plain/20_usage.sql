@@ -231,17 +231,14 @@ select
     with_key.key_feature_events,
     with_key.events_current_window,
     with_key.events_previous_window,
-    100.0 * (cast(with_key.active_users as double) / nullif(cast(with_key.seats_purchased as double), 0)) as active_user_pct,
-    100.0 * (
-        cast(with_key.features_used as double)
-        / nullif(cast(coalesce(features_available.features_available, plan_catalogues.features_available) as double), 0)
-    ) as feature_breadth_pct,
+    100.0 * cast(with_key.active_users as double) / nullif(cast(with_key.seats_purchased as double), 0) as active_user_pct,
+    100.0 * cast(with_key.features_used as double)
+    / nullif(cast(coalesce(features_available.features_available, plan_catalogues.features_available) as double), 0)
+        as feature_breadth_pct,
     coalesce(cast(with_key.key_feature_events as double) / nullif(cast(with_key.active_users as double), 0), 0)
         as key_feature_depth,
-    100.0 * (
-        cast(with_key.events_current_window - with_key.events_previous_window as double)
-        / nullif(cast(with_key.events_previous_window as double), 0)
-    ) as events_trend_pct
+    100.0 * cast(with_key.events_current_window - with_key.events_previous_window as double)
+    / nullif(cast(with_key.events_previous_window as double), 0) as events_trend_pct
 from with_key
 left join features_available
     on with_key.feature_plan = features_available.plan and with_key.has_feature_list

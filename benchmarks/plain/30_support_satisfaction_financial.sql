@@ -54,12 +54,12 @@ select
     p.urgent_high_tickets,
     p.reopened_tickets,
     p.resolution_sla_known - p.resolved_in_sla as resolution_sla_breaches,
-    10.0 * (cast(p.tickets_opened as double) / nullif(cast(lifecycle.seats_purchased as double), 0)) as tickets_per_10_seats,
-    100.0 * (cast(p.urgent_high_tickets as double) / nullif(cast(p.tickets_opened as double), 0)) as urgent_high_pct,
-    100.0 * (cast(p.first_response_in_sla as double) / nullif(cast(p.first_response_sla_known as double), 0))
+    10.0 * cast(p.tickets_opened as double) / nullif(cast(lifecycle.seats_purchased as double), 0) as tickets_per_10_seats,
+    100.0 * cast(p.urgent_high_tickets as double) / nullif(cast(p.tickets_opened as double), 0) as urgent_high_pct,
+    100.0 * cast(p.first_response_in_sla as double) / nullif(cast(p.first_response_sla_known as double), 0)
         as first_response_sla_pct,
-    100.0 * (cast(p.resolved_in_sla as double) / nullif(cast(p.resolution_sla_known as double), 0)) as resolution_sla_pct,
-    100.0 * (cast(p.reopened_tickets as double) / nullif(cast(p.tickets_opened as double), 0)) as reopen_pct,
+    100.0 * cast(p.resolved_in_sla as double) / nullif(cast(p.resolution_sla_known as double), 0) as resolution_sla_pct,
+    100.0 * cast(p.reopened_tickets as double) / nullif(cast(p.tickets_opened as double), 0) as reopen_pct,
     p.avg_ticket_csat
 from support_per_customer as p
 inner join lifecycle
@@ -82,9 +82,8 @@ select
         / nullif(${satisfaction_half_life_days}, 0)),
         1.0
     ) as recency_weight,
-    100.0 * (
-        cast(responses.score - kinds.min_score as double) / nullif(cast(kinds.max_score - kinds.min_score as double), 0)
-    ) as score_pct
+    100.0 * cast(responses.score - kinds.min_score as double)
+    / nullif(cast(kinds.max_score - kinds.min_score as double), 0) as score_pct
 from stg_responses as responses
 inner join seed_survey_kinds as kinds
     on responses.survey_kind = kinds.survey_kind
@@ -267,7 +266,7 @@ select
     end as overdue_to_mrr_ratio,
     per_customer.max_days_past_due,
     per_customer.failed_payments,
-    100.0 * (cast(per_customer.invoices_paid_late as double) / nullif(cast(per_customer.invoices_paid as double), 0))
+    100.0 * cast(per_customer.invoices_paid_late as double) / nullif(cast(per_customer.invoices_paid as double), 0)
         as late_paid_pct
 from per_customer
 inner join lifecycle

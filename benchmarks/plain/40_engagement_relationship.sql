@@ -1,39 +1,52 @@
 -- Engagement over a dense customer-day spine. The decayed sum needs no join per day: with an
 -- anchor day a, 0.5^((D - d) / h) = 0.5^((D - a) / h) * 2^((d - a) / h), so a rolling sum of
 -- points * 2^((d - a) / h) over the window, times 0.5^((D - a) / h), is the decayed sum on D.
+-- The latest touchpoint day is decayed directly, so a lone touchpoint's points are exact (as
+-- the dbt model's per-row decay gives them): 0.5 points today are 0.5, not 0.49999999.
 create or replace temp table engagement_daily as
-select
-    touchpoints.customer_id,
-    touchpoints.occurred_date,
-    count(*) as touchpoints,
-    sum(
+with touchpoint_points as (
+    select
+        touchpoints.customer_id,
+        touchpoints.occurred_date,
+        touchpoints.touchpoint_kind,
+        touchpoints.sentiment,
         coalesce(points.points, 0)
         * coalesce(sentiments.multiplier, 1.0)
         * (
             1.0 + settings.engagement_intensity_max_bonus
             * least(coalesce(touchpoints.detail_length, 0), settings.engagement_intensity_full_length)
             / nullif(settings.engagement_intensity_full_length, 0)
-        )
+        ) as points
+    from stg_touchpoints as touchpoints
+    cross join settings
+    left join seed_engagement_points as points
+        on touchpoints.touchpoint_kind = points.touchpoint_kind
+    left join seed_engagement_sentiment as sentiments
+        on coalesce(touchpoints.sentiment, 'unknown') = sentiments.sentiment
+    where
+        touchpoints.occurred_date > cast('${engagement_anchor_date}' as date)
+        and touchpoints.occurred_date <= cast('${last_date}' as date)
+)
+
+select
+    customer_id,
+    occurred_date,
+    count(*) as touchpoints,
+    sum(points) as raw_points,
+    sum(
+        points
         * coalesce(
-            power(2.0, cast(date_diff('day', cast('${engagement_anchor_date}' as date), touchpoints.occurred_date) as double)
+            power(2.0, cast(date_diff('day', cast('${engagement_anchor_date}' as date), occurred_date) as double)
             / nullif(${engagement_half_life_days}, 0)),
             1.0
         )
     ) as anchored_points,
     bool_or(
-        touchpoints.touchpoint_kind = 'testimonial'
-        or (touchpoints.touchpoint_kind = 'spontaneous_feedback' and touchpoints.sentiment = 'liked')
+        touchpoint_kind = 'testimonial'
+        or (touchpoint_kind = 'spontaneous_feedback' and sentiment = 'liked')
     ) as has_advocacy_touchpoint
-from stg_touchpoints as touchpoints
-cross join settings
-left join seed_engagement_points as points
-    on touchpoints.touchpoint_kind = points.touchpoint_kind
-left join seed_engagement_sentiment as sentiments
-    on coalesce(touchpoints.sentiment, 'unknown') = sentiments.sentiment
-where
-    touchpoints.occurred_date > cast('${engagement_anchor_date}' as date)
-    and touchpoints.occurred_date <= cast('${last_date}' as date)
-group by all;
+from touchpoint_points
+group by customer_id, occurred_date;
 
 create or replace temp table engagement_metrics as
 with spine as (
@@ -42,6 +55,7 @@ with spine as (
         cast(days.day as date) as score_date,
         daily.touchpoints,
         daily.anchored_points,
+        daily.raw_points,
         case when daily.touchpoints > 0 then cast(days.day as date) end as touchpoint_date,
         case when daily.has_advocacy_touchpoint then cast(days.day as date) end as advocacy_date
     from (select distinct customer_id from engagement_daily) as customers
@@ -59,7 +73,13 @@ windowed as (
         customer_id,
         score_date,
         coalesce(sum(touchpoints) over w, 0) as touchpoints,
-        sum(anchored_points) over w
+        arg_max(raw_points, touchpoint_date) over w
+        * coalesce(
+            power(0.5, cast(date_diff('day', max(touchpoint_date) over w, score_date) as double)
+            / nullif(${engagement_half_life_days}, 0)),
+            1.0
+        )
+        + (sum(anchored_points) over w - arg_max(anchored_points, touchpoint_date) over w)
         * coalesce(
             power(0.5, cast(date_diff('day', cast('${engagement_anchor_date}' as date), score_date) as double)
             / nullif(${engagement_half_life_days}, 0)),

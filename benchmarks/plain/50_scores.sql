@@ -48,9 +48,27 @@ with unpivoted as (
     union all
     select 'engagement', customer_id, score_date, plan, 'engagement_net_points', cast(engagement_net_points as double), 1.0
     from engagement_metrics
+),
+
+-- The order of the metrics in the dbt models (dimension_metrics()): sums run in that order, so
+-- the floats match to the last bit.
+metric_order as (
+    select * from (values
+        ('active_days', 1), ('active_user_pct', 2), ('feature_breadth_pct', 3), ('key_feature_depth', 4),
+        ('events_trend_pct', 5),
+        ('tickets_per_10_seats', 1), ('urgent_high_pct', 2), ('first_response_sla_pct', 3),
+        ('resolution_sla_pct', 4), ('reopen_pct', 5), ('avg_ticket_csat', 6),
+        ('latest_nps', 1), ('csat_pct', 2), ('micro_rating_pct', 3), ('csm_pulse_pct', 4),
+        ('overdue_to_mrr_ratio', 1), ('max_days_past_due', 2), ('failed_payments', 3), ('late_paid_pct', 4),
+        ('tenure_days', 1), ('renewals_completed', 2), ('days_to_term_end', 3), ('contraction_pct', 4),
+        ('engagement_net_points', 1)
+    ) as metric_order (metric_name, metric_position)
 )
 
-select * from unpivoted where metric_value is not null;
+select unpivoted.*, metric_order.metric_position
+from unpivoted
+inner join metric_order on unpivoted.metric_name = metric_order.metric_name
+where unpivoted.metric_value is not null;
 
 create or replace temp table dimension_scores_raw as
 with rules as (
@@ -115,6 +133,7 @@ metric_scores as (
         metric_values.dimension,
         metric_values.customer_id,
         metric_values.score_date,
+        metric_values.metric_position,
         rules.metric_weight * metric_values.weight_factor as metric_weight,
         case rules.scoring_method
             when 'linear' then least(greatest(
@@ -145,8 +164,8 @@ select
     customer_id,
     score_date,
     least(greatest(
-        sum(case when metric_score is not null then metric_score * metric_weight end)
-        / nullif(sum(case when metric_score is not null then metric_weight end), 0),
+        fsum(case when metric_score is not null then metric_score * metric_weight end)
+        / nullif(fsum(case when metric_score is not null then metric_weight end), 0),
         0), 100) as score_raw
 from metric_scores
 group by all;

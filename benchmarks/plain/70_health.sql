@@ -90,7 +90,7 @@ weighted as (
         dimension_scores.dimension_detail,
         weights.weight_set,
         weights.weight,
-        sum(case when dimension_scores.dimension_score is not null then weights.weight end)
+        fsum(case when dimension_scores.dimension_score is not null then weights.weight end)
             over (partition by dimension_scores.customer_id, dimension_scores.score_date) as weight_present
     from dimension_scores
     left join plans_with_weights
@@ -120,16 +120,14 @@ aggregated as (
         score_date,
         max(weight_set) as weight_set,
         case
-            when sum(case when dimension_score is not null then weight end) > 0
+            when fsum(case when dimension_score is not null then weight end) > 0
                 then least(greatest(
-                    sum(case when dimension_score is not null then dimension_score * weight end)
-                    / nullif(sum(case when dimension_score is not null then weight end), 0),
+                    fsum(case when dimension_score is not null then dimension_score * weight end)
+                    / nullif(fsum(case when dimension_score is not null then weight end), 0),
                     0), 100)
         end as computed_health_score,
-        100.0 * (
-            cast(sum(case when dimension_score is not null then weight else 0 end) as double)
-            / nullif(cast(sum(weight) as double), 0)
-        ) as data_completeness_pct,
+        100.0 * cast(fsum(case when dimension_score is not null then weight else 0 end) as double)
+        / nullif(cast(fsum(weight) as double), 0) as data_completeness_pct,
         count(dimension_score) as dimensions_scored,
         max(case when driver_rank = 1 and points_lost > 0 then dimension end) as primary_driver,
         max(case when driver_rank = 1 and points_lost > 0 then dimension_detail end) as driver_detail,
