@@ -1,47 +1,129 @@
--- Support: tickets opened in the window ending on each day. A ticket's SLA state depends on the
--- day (a response after it is not yet known), so each ticket is read on each day of its window.
-create or replace temp table support_per_customer as
-with windowed as (
+-- Support: each ticket counts on the days of its window (opened day to window_days later).
+-- What is known of it changes on a few days only: its response or resolution day, or the day
+-- its SLA runs out unanswered. So each ticket becomes +1/-1 events on those days, and a running
+-- sum per customer gives every count on every day: no join of tickets to days.
+create or replace temp table support_events as
+with tickets as (
     select
         tickets.customer_id,
-        score_dates.score_date,
-        tickets.priority,
-        tickets.reopen_count,
-        case when tickets.resolved_at < cast(score_dates.score_date + 1 as timestamp) then tickets.csat end as csat,
-        case
-            when tickets.first_response_at < cast(score_dates.score_date + 1 as timestamp)
-                then (epoch(tickets.first_response_at) - epoch(tickets.opened_at)) <= 3600 * sla.first_response_hours
-            when (epoch(cast(score_dates.score_date + 1 as timestamp)) - epoch(tickets.opened_at)) > 3600 * sla.first_response_hours
-                then false
-        end as is_first_response_in_sla,
-        case
-            when tickets.resolved_at < cast(score_dates.score_date + 1 as timestamp)
-                then (epoch(tickets.resolved_at) - epoch(tickets.opened_at)) <= 3600 * sla.resolution_hours
-            when (epoch(cast(score_dates.score_date + 1 as timestamp)) - epoch(tickets.opened_at)) > 3600 * sla.resolution_hours
-                then false
-        end as is_resolved_in_sla
+        tickets.opened_date,
+        tickets.opened_date + ${support_window_days} as window_end_date,
+        tickets.priority in ('high', 'urgent') as is_urgent_high,
+        tickets.reopen_count > 0 as is_reopened,
+        tickets.csat,
+        -- A response or resolution is known from its day on (before the end of the day).
+        cast(tickets.first_response_at as date) as first_response_date,
+        cast(tickets.resolved_at as date) as resolved_date,
+        (epoch(tickets.first_response_at) - epoch(tickets.opened_at)) <= 3600 * sla.first_response_hours
+            as is_first_response_in_sla,
+        (epoch(tickets.resolved_at) - epoch(tickets.opened_at)) <= 3600 * sla.resolution_hours as is_resolved_in_sla,
+        -- The first day whose end is past the SLA: unanswered from then on is a breach.
+        cast(tickets.opened_at + to_seconds(3600 * sla.first_response_hours) as date) as first_response_breach_date,
+        cast(tickets.opened_at + to_seconds(3600 * sla.resolution_hours) as date) as resolution_breach_date
     from stg_tickets as tickets
-    inner join score_dates
-        on
-            tickets.opened_date <= score_dates.score_date
-            and tickets.opened_date > score_dates.score_date - ${support_window_days}
     left join seed_support_sla as sla
         on coalesce(tickets.priority, 'normal') = sla.priority
+    where tickets.opened_date <= cast('${last_date}' as date)
+),
+
+spans as (
+    select
+        customer_id,
+        window_end_date,
+        opened_date,
+        is_urgent_high,
+        is_reopened,
+        csat,
+        -- (greatest and least skip nulls: a missing date must stay missing.)
+        case when resolved_date is not null then greatest(opened_date, resolved_date) end as csat_known_date,
+        case
+            when first_response_breach_date is not null
+                then greatest(opened_date, least(first_response_date, first_response_breach_date))
+        end as first_response_known_date,
+        case when is_first_response_in_sla then greatest(opened_date, first_response_date) end
+            as first_response_in_sla_date,
+        case
+            when resolution_breach_date is not null
+                then greatest(opened_date, least(resolved_date, resolution_breach_date))
+        end as resolution_known_date,
+        case when is_resolved_in_sla then greatest(opened_date, resolved_date) end as resolved_in_sla_date
+    from tickets
+),
+
+events as (
+    select
+        customer_id,
+        opened_date as day,
+        1 as tickets,
+        case when is_urgent_high then 1 else 0 end as urgent_high,
+        case when is_reopened then 1 else 0 end as reopened,
+        0 as csat_count,
+        0.0 as csat_sum,
+        0 as first_response_known,
+        0 as first_response_in_sla,
+        0 as resolution_known,
+        0 as resolved_in_sla
+    from spans
+    union all
+    select
+        customer_id, window_end_date, -1, case when is_urgent_high then -1 else 0 end,
+        case when is_reopened then -1 else 0 end,
+        case when csat is not null and csat_known_date < window_end_date then -1 else 0 end,
+        case when csat is not null and csat_known_date < window_end_date then -csat else 0.0 end,
+        case when first_response_known_date < window_end_date then -1 else 0 end,
+        case when first_response_in_sla_date < window_end_date then -1 else 0 end,
+        case when resolution_known_date < window_end_date then -1 else 0 end,
+        case when resolved_in_sla_date < window_end_date then -1 else 0 end
+    from spans
+    union all
+    select customer_id, csat_known_date, 0, 0, 0, 1, csat, 0, 0, 0, 0
+    from spans where csat is not null and csat_known_date < window_end_date
+    union all
+    select customer_id, first_response_known_date, 0, 0, 0, 0, 0.0, 1, 0, 0, 0
+    from spans where first_response_known_date < window_end_date
+    union all
+    select customer_id, first_response_in_sla_date, 0, 0, 0, 0, 0.0, 0, 1, 0, 0
+    from spans where first_response_in_sla_date < window_end_date
+    union all
+    select customer_id, resolution_known_date, 0, 0, 0, 0, 0.0, 0, 0, 1, 0
+    from spans where resolution_known_date < window_end_date
+    union all
+    select customer_id, resolved_in_sla_date, 0, 0, 0, 0, 0.0, 0, 0, 0, 1
+    from spans where resolved_in_sla_date < window_end_date
 )
 
 select
     customer_id,
-    score_date,
-    count(*) as tickets_opened,
-    count(case when priority in ('high', 'urgent') then 1 end) as urgent_high_tickets,
-    count(case when reopen_count > 0 then 1 end) as reopened_tickets,
-    count(is_first_response_in_sla) as first_response_sla_known,
-    count(case when is_first_response_in_sla then 1 end) as first_response_in_sla,
-    count(is_resolved_in_sla) as resolution_sla_known,
-    count(case when is_resolved_in_sla then 1 end) as resolved_in_sla,
-    avg(csat) as avg_ticket_csat
-from windowed
-group by all;
+    day,
+    sum(sum(tickets)) over running as tickets_opened,
+    sum(sum(urgent_high)) over running as urgent_high_tickets,
+    sum(sum(reopened)) over running as reopened_tickets,
+    sum(sum(csat_count)) over running as csat_count,
+    sum(sum(csat_sum)) over running as csat_sum,
+    sum(sum(first_response_known)) over running as first_response_sla_known,
+    sum(sum(first_response_in_sla)) over running as first_response_in_sla,
+    sum(sum(resolution_known)) over running as resolution_sla_known,
+    sum(sum(resolved_in_sla)) over running as resolved_in_sla
+from events
+group by customer_id, day
+window running as (partition by customer_id order by day rows unbounded preceding);
+
+create or replace temp table support_per_customer as
+select
+    lifecycle.customer_id,
+    lifecycle.score_date,
+    running.tickets_opened,
+    running.urgent_high_tickets,
+    running.reopened_tickets,
+    running.first_response_sla_known,
+    running.first_response_in_sla,
+    running.resolution_sla_known,
+    running.resolved_in_sla,
+    running.csat_sum / nullif(running.csat_count, 0) as avg_ticket_csat
+from lifecycle
+asof inner join support_events as running
+    on lifecycle.customer_id = running.customer_id and lifecycle.score_date >= running.day
+where running.tickets_opened > 0;
 
 create or replace temp table support_metrics as
 select
