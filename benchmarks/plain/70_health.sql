@@ -25,8 +25,10 @@ with in_scope as (
     where lifecycle_status in ('active', 'churning')
 ),
 
-plans_with_weights as (
-    select distinct score_date, weight_set from weights_in_force
+-- The weight set of each day as one row: a plan without its own set takes `default`.
+weight_sets as (
+    pivot (select score_date, weight_set, dimension, weight from weights_in_force)
+    on dimension in (${dimensions_pivot}) using max(weight) group by score_date, weight_set
 ),
 
 override_summary as (
@@ -44,113 +46,127 @@ override_summary as (
     group by all
 ),
 
-dimension_values as (
-    select customer_id, score_date, 'usage' as dimension, usage_score as dimension_score, usage_detail as dimension_detail
-    from usage_scores
-    union all
-    select customer_id, score_date, 'support', support_score, support_detail from support_scores
-    union all
-    select customer_id, score_date, 'satisfaction', satisfaction_score, satisfaction_detail from satisfaction_scores
-    union all
-    select customer_id, score_date, 'financial', financial_score, financial_detail from financial_scores
-    union all
-    select customer_id, score_date, 'relationship', relationship_score, relationship_detail from relationship_scores
-    union all
-    select customer_id, score_date, 'engagement', engagement_score, engagement_detail from engagement_scores
-),
-
-dimension_scores as (
+-- One row per customer and day with each dimension's score (an override replaces it) and weight.
+wide as (
     select
         in_scope.customer_id,
         in_scope.score_date,
-        in_scope.weight_plan,
-        dimensions.dimension,
-        coalesce(overrides.override_score, dimension_values.dimension_score) as dimension_score,
-        dimension_values.dimension_detail
-    from in_scope
-    cross join (select unnest(${dimensions}) as dimension) as dimensions
-    left join dimension_values
-        on
-            in_scope.customer_id = dimension_values.customer_id
-            and in_scope.score_date = dimension_values.score_date
-            and dimensions.dimension = dimension_values.dimension
-    left join overrides_in_force as overrides
-        on
-            in_scope.customer_id = overrides.customer_id
-            and in_scope.score_date = overrides.score_date
-            and overrides.dimension = dimensions.dimension
-),
-
-weighted as (
-    select
-        dimension_scores.customer_id,
-        dimension_scores.score_date,
-        dimension_scores.dimension,
-        dimension_scores.dimension_score,
-        dimension_scores.dimension_detail,
         weights.weight_set,
-        weights.weight,
-        fsum(case when dimension_scores.dimension_score is not null then weights.weight end)
-            over (partition by dimension_scores.customer_id, dimension_scores.score_date) as weight_present
-    from dimension_scores
-    left join plans_with_weights
-        on dimension_scores.weight_plan = plans_with_weights.weight_set and dimension_scores.score_date = plans_with_weights.score_date
-    inner join weights_in_force as weights
+        coalesce(usage_override.override_score, usage_scores.usage_score) as usage_score,
+        usage_scores.usage_detail,
+        weights.usage as usage_weight,
+        coalesce(support_override.override_score, support_scores.support_score) as support_score,
+        support_scores.support_detail,
+        weights.support as support_weight,
+        coalesce(satisfaction_override.override_score, satisfaction_scores.satisfaction_score) as satisfaction_score,
+        satisfaction_scores.satisfaction_detail,
+        weights.satisfaction as satisfaction_weight,
+        coalesce(financial_override.override_score, financial_scores.financial_score) as financial_score,
+        financial_scores.financial_detail,
+        weights.financial as financial_weight,
+        coalesce(relationship_override.override_score, relationship_scores.relationship_score) as relationship_score,
+        relationship_scores.relationship_detail,
+        weights.relationship as relationship_weight,
+        coalesce(engagement_override.override_score, engagement_scores.engagement_score) as engagement_score,
+        engagement_scores.engagement_detail,
+        weights.engagement as engagement_weight
+    from in_scope
+    left join (select distinct score_date, weight_set from weights_in_force) as own_set
+        on in_scope.weight_plan = own_set.weight_set and in_scope.score_date = own_set.score_date
+    inner join weight_sets as weights
+        on coalesce(own_set.weight_set, 'default') = weights.weight_set and in_scope.score_date = weights.score_date
+    left join usage_scores
+        on in_scope.customer_id = usage_scores.customer_id and in_scope.score_date = usage_scores.score_date
+    left join overrides_in_force as usage_override
         on
-            coalesce(plans_with_weights.weight_set, 'default') = weights.weight_set
-            and dimension_scores.dimension = weights.dimension
-            and dimension_scores.score_date = weights.score_date
+            in_scope.customer_id = usage_override.customer_id
+            and in_scope.score_date = usage_override.score_date
+            and usage_override.dimension = 'usage'
+    left join support_scores
+        on in_scope.customer_id = support_scores.customer_id and in_scope.score_date = support_scores.score_date
+    left join overrides_in_force as support_override
+        on
+            in_scope.customer_id = support_override.customer_id
+            and in_scope.score_date = support_override.score_date
+            and support_override.dimension = 'support'
+    left join satisfaction_scores
+        on in_scope.customer_id = satisfaction_scores.customer_id and in_scope.score_date = satisfaction_scores.score_date
+    left join overrides_in_force as satisfaction_override
+        on
+            in_scope.customer_id = satisfaction_override.customer_id
+            and in_scope.score_date = satisfaction_override.score_date
+            and satisfaction_override.dimension = 'satisfaction'
+    left join financial_scores
+        on in_scope.customer_id = financial_scores.customer_id and in_scope.score_date = financial_scores.score_date
+    left join overrides_in_force as financial_override
+        on
+            in_scope.customer_id = financial_override.customer_id
+            and in_scope.score_date = financial_override.score_date
+            and financial_override.dimension = 'financial'
+    left join relationship_scores
+        on in_scope.customer_id = relationship_scores.customer_id and in_scope.score_date = relationship_scores.score_date
+    left join overrides_in_force as relationship_override
+        on
+            in_scope.customer_id = relationship_override.customer_id
+            and in_scope.score_date = relationship_override.score_date
+            and relationship_override.dimension = 'relationship'
+    left join engagement_scores
+        on in_scope.customer_id = engagement_scores.customer_id and in_scope.score_date = engagement_scores.score_date
+    left join overrides_in_force as engagement_override
+        on
+            in_scope.customer_id = engagement_override.customer_id
+            and in_scope.score_date = engagement_override.score_date
+            and engagement_override.dimension = 'engagement'
 ),
 
-contributions as (
+-- Sums over the six dimensions are compensated (fsum): correctly rounded, whatever the order.
+summed as (
     select
         *,
-        weight * dimension_score / nullif(weight_present, 0) as points_contributed,
-        weight * (100 - dimension_score) / nullif(weight_present, 0) as points_lost,
-        row_number() over (
-            partition by customer_id, score_date
-            order by case when dimension_score is null then 1 else 0 end, weight * (100 - dimension_score) desc, dimension
-        ) as driver_rank
-    from weighted
+        list_aggregate([case when usage_score is not null then usage_weight end, case when support_score is not null then support_weight end, case when satisfaction_score is not null then satisfaction_weight end, case when financial_score is not null then financial_weight end, case when relationship_score is not null then relationship_weight end, case when engagement_score is not null then engagement_weight end], 'fsum') as weight_present,
+        list_aggregate([usage_score * usage_weight, support_score * support_weight, satisfaction_score * satisfaction_weight, financial_score * financial_weight, relationship_score * relationship_weight, engagement_score * engagement_weight], 'fsum') as weighted_score_sum,
+        list_aggregate([case when usage_score is not null then usage_weight else 0 end, case when support_score is not null then support_weight else 0 end, case when satisfaction_score is not null then satisfaction_weight else 0 end, case when financial_score is not null then financial_weight else 0 end, case when relationship_score is not null then relationship_weight else 0 end, case when engagement_score is not null then engagement_weight else 0 end], 'fsum') as weight_with_data,
+        list_aggregate([usage_weight, support_weight, satisfaction_weight, financial_weight, relationship_weight, engagement_weight], 'fsum') as weight_total,
+        -- The driver: the dimension costing the most points (ties: by name).
+        list_sort(list_filter(
+            [{'points_lost': -(usage_weight * (100 - usage_score)), 'dimension': 'usage', 'detail': usage_detail}, {'points_lost': -(support_weight * (100 - support_score)), 'dimension': 'support', 'detail': support_detail}, {'points_lost': -(satisfaction_weight * (100 - satisfaction_score)), 'dimension': 'satisfaction', 'detail': satisfaction_detail}, {'points_lost': -(financial_weight * (100 - financial_score)), 'dimension': 'financial', 'detail': financial_detail}, {'points_lost': -(relationship_weight * (100 - relationship_score)), 'dimension': 'relationship', 'detail': relationship_detail}, {'points_lost': -(engagement_weight * (100 - engagement_score)), 'dimension': 'engagement', 'detail': engagement_detail}],
+            lambda x: x.points_lost is not null
+        ))[1] as driver
+    from wide
 ),
 
 aggregated as (
     select
         customer_id,
         score_date,
-        max(weight_set) as weight_set,
+        weight_set,
         case
-            when fsum(case when dimension_score is not null then weight end) > 0
-                then least(greatest(
-                    fsum(case when dimension_score is not null then dimension_score * weight end)
-                    / nullif(fsum(case when dimension_score is not null then weight end), 0),
-                    0), 100)
+            when weight_present > 0 then least(greatest(weighted_score_sum / nullif(weight_present, 0), 0), 100)
         end as computed_health_score,
-        100.0 * cast(fsum(case when dimension_score is not null then weight else 0 end) as double)
-        / nullif(cast(fsum(weight) as double), 0) as data_completeness_pct,
-        count(dimension_score) as dimensions_scored,
-        max(case when driver_rank = 1 and points_lost > 0 then dimension end) as primary_driver,
-        max(case when driver_rank = 1 and points_lost > 0 then dimension_detail end) as driver_detail,
-        max(case when dimension = 'usage' then dimension_score end) as usage_score,
-        max(case when dimension = 'usage' then weight end) as usage_weight,
-        max(case when dimension = 'usage' then points_contributed end) as usage_points,
-        max(case when dimension = 'support' then dimension_score end) as support_score,
-        max(case when dimension = 'support' then weight end) as support_weight,
-        max(case when dimension = 'support' then points_contributed end) as support_points,
-        max(case when dimension = 'satisfaction' then dimension_score end) as satisfaction_score,
-        max(case when dimension = 'satisfaction' then weight end) as satisfaction_weight,
-        max(case when dimension = 'satisfaction' then points_contributed end) as satisfaction_points,
-        max(case when dimension = 'financial' then dimension_score end) as financial_score,
-        max(case when dimension = 'financial' then weight end) as financial_weight,
-        max(case when dimension = 'financial' then points_contributed end) as financial_points,
-        max(case when dimension = 'relationship' then dimension_score end) as relationship_score,
-        max(case when dimension = 'relationship' then weight end) as relationship_weight,
-        max(case when dimension = 'relationship' then points_contributed end) as relationship_points,
-        max(case when dimension = 'engagement' then dimension_score end) as engagement_score,
-        max(case when dimension = 'engagement' then weight end) as engagement_weight,
-        max(case when dimension = 'engagement' then points_contributed end) as engagement_points
-    from contributions
-    group by all
+        100.0 * cast(weight_with_data as double) / nullif(cast(weight_total as double), 0) as data_completeness_pct,
+        len(list_filter([usage_score * usage_weight, support_score * support_weight, satisfaction_score * satisfaction_weight, financial_score * financial_weight, relationship_score * relationship_weight, engagement_score * engagement_weight], lambda x: x is not null)) as dimensions_scored,
+        case when -driver.points_lost / nullif(weight_present, 0) > 0 then driver.dimension end as primary_driver,
+        case when -driver.points_lost / nullif(weight_present, 0) > 0 then driver.detail end as driver_detail,
+        -- A dimension without a weight in the set is left out, as if it had no row.
+        case when usage_weight is not null then usage_score end as usage_score,
+        usage_weight,
+        usage_weight * usage_score / nullif(weight_present, 0) as usage_points,
+        case when support_weight is not null then support_score end as support_score,
+        support_weight,
+        support_weight * support_score / nullif(weight_present, 0) as support_points,
+        case when satisfaction_weight is not null then satisfaction_score end as satisfaction_score,
+        satisfaction_weight,
+        satisfaction_weight * satisfaction_score / nullif(weight_present, 0) as satisfaction_points,
+        case when financial_weight is not null then financial_score end as financial_score,
+        financial_weight,
+        financial_weight * financial_score / nullif(weight_present, 0) as financial_points,
+        case when relationship_weight is not null then relationship_score end as relationship_score,
+        relationship_weight,
+        relationship_weight * relationship_score / nullif(weight_present, 0) as relationship_points,
+        case when engagement_weight is not null then engagement_score end as engagement_score,
+        engagement_weight,
+        engagement_weight * engagement_score / nullif(weight_present, 0) as engagement_points
+    from summed
 )
 
 select

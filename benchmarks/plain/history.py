@@ -89,6 +89,7 @@ def script_parameters(first_date: date, last_date: date, table: str) -> dict[str
         "last_date": last_date.isoformat(),
         "reporting_currency": str(variables["reporting_currency"]),
         "dimensions": "[" + ", ".join(f"'{name}'" for name in dimensions) + "]",
+        "dimensions_pivot": ", ".join(f"'{name}'" for name in dimensions),
         "usage_window_days": str(usage_window),
         "usage_window_days_minus_1": str(usage_window - 1),
         "usage_window_days_x2_minus_1": str(2 * usage_window - 1),
