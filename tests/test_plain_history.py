@@ -36,7 +36,12 @@ history = load_history()
 # (x.xxxx5 to 4 decimals), or where two customers' scores are equal in exact arithmetic but not
 # in dbt's bits (their ranks).
 ROUNDED_SUMS = ("usage_points", "support_points", "satisfaction_points", "financial_points")
-ROUNDED_SUMS += ("relationship_points", "engagement_points", "health_score", "data_completeness_pct")
+ROUNDED_SUMS += (
+    "relationship_points",
+    "engagement_points",
+    "health_score",
+    "data_completeness_pct",
+)
 ROUNDED_SUMS += tuple(f"{name}_score" for name in history.DIMENSIONS)
 RANKS = ("health_rank", "health_percentile", "plan_rank", "plan_percentile")
 
@@ -125,7 +130,7 @@ def test_plain_history_is_dbt_customer_health_daily_on_the_small_sample(tmp_path
             " where (d.health_rank is distinct from p.health_rank"
             " or d.plan_rank is distinct from p.plan_rank)"
             " and (select count(*) from main.customer_health_daily as other"
-            "      where other.score_date = d.score_date and other.health_score = d.health_score) < 2"
+            "  where other.score_date = d.score_date and other.health_score = d.health_score) < 2"
         ).fetchone()[0]
         assert untied == 0
     # Ties are rare: a handful of rows in the history.

@@ -37,6 +37,9 @@ DIMENSIONS = ("usage", "support", "satisfaction", "financial", "relationship", "
 CHURN_HORIZON_DAYS = 90
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 KEY = ("customer_id", "score_date")
+FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+# As dbt's profile: dates of timestamps in UTC. No progress bar in a benchmark's output.
+SESSION_SETTINGS = "set TimeZone = 'UTC'; set enable_progress_bar = false;"
 # Statements end with a semicolon at the end of a line.
 STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
 
@@ -63,7 +66,9 @@ def script_parameters(first_date: date, last_date: date, table: str) -> dict[str
     variables = dbt_vars()
     dimensions = tuple(variables["dimensions"])
     if dimensions != DIMENSIONS:
-        raise ValueError(f"the plain scripts compute the dimensions {DIMENSIONS}, dbt has {dimensions}")
+        raise ValueError(
+            f"the plain scripts compute {DIMENSIONS}; dbt_project.yml has {dimensions}"
+        )
     if int(variables["churn_horizon_days"]) != CHURN_HORIZON_DAYS:
         raise ValueError("churn_risk_90d is a 90-day risk: churn_horizon_days must stay 90")
     if int(variables.get("score_every_days", 1)) != 1:
@@ -139,6 +144,7 @@ def build_plain_history(
         if statement.strip()
     ]
     with duckdb.connect(str(warehouse_path)) as con:
+        con.execute(SESSION_SETTINGS)
         started = time.perf_counter()
         for name, statement in statements:
             try:
@@ -172,6 +178,7 @@ def compare_with_dbt(warehouse_path: Path, table: str = "plain_customer_health_d
     day) whose values differ, to say where a difference comes from.
     """
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        con.execute(SESSION_SETTINGS)
         schema = dbt_schema(con)
 
         def columns(table_schema: str, name: str) -> dict[str, str]:
@@ -190,16 +197,19 @@ def compare_with_dbt(warehouse_path: Path, table: str = "plain_customer_health_d
         def projection(alias: str) -> str:
             return ", ".join(
                 f'round({alias}."{name}", 4) as "{name}"'
-                if dbt_columns[name] in ("DOUBLE", "FLOAT") or dbt_columns[name].startswith("DECIMAL")
+                if dbt_columns[name] in FLOAT_TYPES
                 else f'{alias}."{name}"'
                 for name in shared
             )
 
         dbt_rows = f"select {projection('d')} from {schema}.customer_health_daily as d"
         plain_rows = f"select {projection('p')} from bench.{table} as p"
-        count = con.execute
-        only_in_dbt = count(f"select count(*) from ({dbt_rows} except all {plain_rows})").fetchone()[0]
-        only_in_plain = count(f"select count(*) from ({plain_rows} except all {dbt_rows})").fetchone()[0]
+
+        def count(sql: str) -> int:
+            return con.execute(f"select count(*) from ({sql})").fetchone()[0]
+
+        only_in_dbt = count(f"{dbt_rows} except all {plain_rows}")
+        only_in_plain = count(f"{plain_rows} except all {dbt_rows}")
         differing: dict[str, int] = {}
         if only_in_dbt or only_in_plain:
             checks = ", ".join(
@@ -208,14 +218,14 @@ def compare_with_dbt(warehouse_path: Path, table: str = "plain_customer_health_d
                 if name not in KEY
             )
             keyed = " and ".join(f"d.{name} = p.{name}" for name in KEY)
-            row = count(
+            row = con.execute(
                 f"select {checks} from ({dbt_rows}) as d inner join ({plain_rows}) as p on {keyed}"
             ).fetchone()
             names = [name for name in shared if name not in KEY]
             differing = {name: n for name, n in zip(names, row, strict=True) if n}
         return {
-            "rows_dbt": count(f"select count(*) from {schema}.customer_health_daily").fetchone()[0],
-            "rows_plain": count(f"select count(*) from bench.{table}").fetchone()[0],
+            "rows_dbt": count(f"select * from {schema}.customer_health_daily"),
+            "rows_plain": count(f"select * from bench.{table}"),
             "only_in_dbt": only_in_dbt,
             "only_in_plain": only_in_plain,
             "differing_columns": sorted(differing),
