@@ -48,115 +48,65 @@ with unpivoted as (
     union all
     select 'engagement', customer_id, score_date, plan, 'engagement_net_points', cast(engagement_net_points as double), 1.0
     from engagement_metrics
-),
-
--- The order of the metrics in the dbt models (dimension_metrics()): sums run in that order, so
--- the floats match to the last bit.
-metric_order as (
-    select * from (values
-        ('active_days', 1), ('active_user_pct', 2), ('feature_breadth_pct', 3), ('key_feature_depth', 4),
-        ('events_trend_pct', 5),
-        ('tickets_per_10_seats', 1), ('urgent_high_pct', 2), ('first_response_sla_pct', 3),
-        ('resolution_sla_pct', 4), ('reopen_pct', 5), ('avg_ticket_csat', 6),
-        ('latest_nps', 1), ('csat_pct', 2), ('micro_rating_pct', 3), ('csm_pulse_pct', 4),
-        ('overdue_to_mrr_ratio', 1), ('max_days_past_due', 2), ('failed_payments', 3), ('late_paid_pct', 4),
-        ('tenure_days', 1), ('renewals_completed', 2), ('days_to_term_end', 3), ('contraction_pct', 4),
-        ('engagement_net_points', 1)
-    ) as metric_order (metric_name, metric_position)
 )
 
-select unpivoted.*, metric_order.metric_position
-from unpivoted
-inner join metric_order on unpivoted.metric_name = metric_order.metric_name
-where unpivoted.metric_value is not null;
+select * from unpivoted
+where metric_value is not null;
 
 create or replace temp table dimension_scores_raw as
-with rules as (
-    select dimension, metric_name, method as scoring_method, metric_weight, worst_value, best_value
-    from seed_metric_scoring
-),
-
-banded as (
+with ruled as (
     select
-        metric_values.dimension,
-        metric_values.customer_id,
-        metric_values.score_date,
-        metric_values.metric_name,
-        bands.band_score
+        metric_values.*,
+        rules.method as scoring_method,
+        rules.metric_weight * metric_values.weight_factor as metric_weight,
+        rules.worst_value,
+        rules.best_value
     from metric_values
-    inner join rules
+    inner join seed_metric_scoring as rules
         on metric_values.dimension = rules.dimension and metric_values.metric_name = rules.metric_name
-    inner join seed_metric_bands as bands
-        on metric_values.metric_name = bands.metric_name and metric_values.metric_value >= bands.lower_bound
-    where rules.scoring_method = 'bands'
-    qualify row_number() over (
-        partition by metric_values.dimension, metric_values.customer_id, metric_values.score_date, metric_values.metric_name
-        order by bands.lower_bound desc
-    ) = 1
-),
-
-percentiles as (
-    select
-        metric_values.dimension,
-        metric_values.customer_id,
-        metric_values.score_date,
-        metric_values.metric_name,
-        case
-            when count(*) over (partition by metric_values.score_date, metric_values.metric_name, metric_values.plan) <= 1
-                then 50.0
-            else 100.0 * (
-                case
-                    when rules.best_value >= rules.worst_value
-                        then rank() over (
-                            partition by metric_values.score_date, metric_values.metric_name, metric_values.plan
-                            order by metric_values.metric_value asc
-                        )
-                    else rank() over (
-                        partition by metric_values.score_date, metric_values.metric_name, metric_values.plan
-                        order by metric_values.metric_value desc
-                    )
-                end
-                - 1
-                + 0.5 * (count(*) over (
-                    partition by metric_values.score_date, metric_values.metric_name, metric_values.plan, metric_values.metric_value
-                ) - 1)
-            ) / (count(*) over (partition by metric_values.score_date, metric_values.metric_name, metric_values.plan) - 1)
-        end as percentile_score
-    from metric_values
-    inner join rules
-        on metric_values.dimension = rules.dimension and metric_values.metric_name = rules.metric_name
-    where rules.scoring_method = 'plan_percentile'
 ),
 
 metric_scores as (
+    -- linear: between worst (0) and best (100), clamped; bands: the band with the highest lower
+    -- bound at or below the value (an as-of join).
     select
-        metric_values.dimension,
-        metric_values.customer_id,
-        metric_values.score_date,
-        metric_values.metric_position,
-        rules.metric_weight * metric_values.weight_factor as metric_weight,
-        case rules.scoring_method
+        ruled.dimension,
+        ruled.customer_id,
+        ruled.score_date,
+        ruled.metric_weight,
+        case ruled.scoring_method
             when 'linear' then least(greatest(
-                100.0 * (metric_values.metric_value - rules.worst_value) / nullif(rules.best_value - rules.worst_value, 0),
+                100.0 * (ruled.metric_value - ruled.worst_value) / nullif(ruled.best_value - ruled.worst_value, 0),
                 0), 100)
-            when 'bands' then banded.band_score
-            when 'plan_percentile' then percentiles.percentile_score
+            when 'bands' then bands.band_score
         end as metric_score
-    from metric_values
-    inner join rules
-        on metric_values.dimension = rules.dimension and metric_values.metric_name = rules.metric_name
-    left join banded
-        on
-            metric_values.dimension = banded.dimension
-            and metric_values.customer_id = banded.customer_id
-            and metric_values.score_date = banded.score_date
-            and metric_values.metric_name = banded.metric_name
-    left join percentiles
-        on
-            metric_values.dimension = percentiles.dimension
-            and metric_values.customer_id = percentiles.customer_id
-            and metric_values.score_date = percentiles.score_date
-            and metric_values.metric_name = percentiles.metric_name
+    from ruled
+    asof left join seed_metric_bands as bands
+        on ruled.metric_name = bands.metric_name and ruled.metric_value >= bands.lower_bound
+    where ruled.scoring_method <> 'plan_percentile'
+
+    union all
+
+    -- plan_percentile: the mid-rank percentile among the customers of the same plan that day.
+    select
+        dimension,
+        customer_id,
+        score_date,
+        metric_weight,
+        case
+            when count(*) over plan_day <= 1 then 50.0
+            else 100.0 * (
+                case
+                    when best_value >= worst_value then rank() over (plan_day order by metric_value asc)
+                    else rank() over (plan_day order by metric_value desc)
+                end
+                - 1
+                + 0.5 * (count(*) over (partition by score_date, metric_name, plan, metric_value) - 1)
+            ) / (count(*) over plan_day - 1)
+        end
+    from ruled
+    where scoring_method = 'plan_percentile'
+    window plan_day as (partition by score_date, metric_name, plan)
 )
 
 select
@@ -168,4 +118,4 @@ select
         / nullif(fsum(case when metric_score is not null then metric_weight end), 0),
         0), 100) as score_raw
 from metric_scores
-group by all;
+group by dimension, customer_id, score_date;
