@@ -147,114 +147,234 @@ from support_per_customer as p
 inner join lifecycle
     on p.customer_id = lifecycle.customer_id and p.score_date = lifecycle.score_date;
 
--- Satisfaction: survey answers of the window, weighted by recency (the day-dependent decay is
--- computed per answer and day).
-create or replace temp table satisfaction_windowed as
+-- Satisfaction over dense spines with window frames. Recency weights 0.5^(age / half-life) are
+-- decayed sums: anchored like engagement's (see 40_engagement_relationship.sql), with the latest
+-- answer day decayed directly, so a lone answer's weighted mean is exactly the dbt model's.
+create or replace macro decay(age_days) as
+    coalesce(power(0.5, cast(age_days as double) / nullif(${satisfaction_half_life_days}, 0)), 1.0);
+
+create or replace macro anchor_decay(day) as
+    decay(date_diff('day', cast('${satisfaction_anchor_date}' as date), day));
+
+create or replace temp table satisfaction_daily as
+with answers as (
+    select
+        responses.customer_id,
+        responses.responded_date,
+        responses.survey_kind,
+        coalesce(responses.touchpoint, '(none)') as touchpoint,
+        100.0 * cast(responses.score - kinds.min_score as double)
+        / nullif(cast(kinds.max_score - kinds.min_score as double), 0) as score_pct,
+        coalesce(
+            power(2.0, cast(date_diff('day', cast('${satisfaction_anchor_date}' as date), responses.responded_date) as double)
+            / nullif(${satisfaction_half_life_days}, 0)),
+            1.0
+        ) as anchor_weight
+    from stg_responses as responses
+    inner join seed_survey_kinds as kinds
+        on responses.survey_kind = kinds.survey_kind
+    where
+        responses.responded_date > cast('${satisfaction_anchor_date}' as date)
+        and responses.responded_date <= cast('${last_date}' as date)
+)
+
 select
-    responses.customer_id,
-    score_dates.score_date,
-    responses.response_id,
-    responses.survey_kind,
-    coalesce(responses.touchpoint, '(none)') as touchpoint,
-    responses.score,
-    responses.responded_at,
-    date_diff('day', responses.responded_date, score_dates.score_date) as age_days,
-    coalesce(
-        power(0.5, cast(date_diff('day', responses.responded_date, score_dates.score_date) as double)
-        / nullif(${satisfaction_half_life_days}, 0)),
-        1.0
-    ) as recency_weight,
-    100.0 * cast(responses.score - kinds.min_score as double)
-    / nullif(cast(kinds.max_score - kinds.min_score as double), 0) as score_pct
-from stg_responses as responses
-inner join seed_survey_kinds as kinds
-    on responses.survey_kind = kinds.survey_kind
-inner join score_dates
-    on
-        responses.responded_date <= score_dates.score_date
-        and responses.responded_date > score_dates.score_date - ${satisfaction_window_days};
+    customer_id,
+    responded_date as day,
+    case when survey_kind in ('thumbs', 'emoji', 'rating') then 'micro' else survey_kind end as metric_kind,
+    case when survey_kind in ('thumbs', 'emoji', 'rating') then touchpoint else '' end as touchpoint,
+    count(*) as answers,
+    count(score_pct) as scored_answers,
+    sum(score_pct) as pct_sum,
+    sum(score_pct * anchor_weight) as anchored_pct,
+    sum(case when score_pct is not null then anchor_weight end) as anchored_weight
+from answers
+group by all;
+
+-- The latest NPS answer of each day (later answer, then higher id, wins), read with an as-of join.
+create or replace temp table satisfaction_nps_by_day as
+select customer_id, responded_date as day, score
+from stg_responses
+where survey_kind = 'nps' and responded_date <= cast('${last_date}' as date)
+qualify row_number() over (
+    partition by customer_id, responded_date order by responded_at desc, response_id desc
+) = 1;
+
+-- Micro-ratings: the recency-weighted mean per touchpoint, then the mean over touchpoints.
+create or replace temp table satisfaction_micro as
+with spine as (
+    select
+        pairs.customer_id,
+        pairs.touchpoint,
+        cast(days.day as date) as score_date,
+        case when daily.answers > 0 then cast(days.day as date) end as micro_date,
+        daily.scored_answers as micro_scored,
+        daily.pct_sum as micro_pct_sum,
+        daily.anchored_pct as micro_anchored_pct,
+        daily.anchored_weight as micro_anchored_weight
+    from (select distinct customer_id, touchpoint from satisfaction_daily where metric_kind = 'micro') as pairs
+    cross join generate_series(
+        cast(cast('${satisfaction_anchor_date}' as date) + 1 as timestamp), cast('${last_date}' as timestamp), interval 1 day
+    ) as days (day)
+    left join satisfaction_daily as daily
+        on
+            pairs.customer_id = daily.customer_id
+            and pairs.touchpoint = daily.touchpoint
+            and daily.metric_kind = 'micro'
+            and cast(days.day as date) = daily.day
+),
+
+windowed as (
+    select
+        customer_id,
+        score_date,
+        max(micro_date) over w as last_micro_date,
+        arg_max(micro_pct_sum, micro_date) over w as last_micro_pct_sum,
+        arg_max(micro_scored, micro_date) over w as last_micro_scored,
+        sum(micro_anchored_pct) over w - arg_max(micro_anchored_pct, micro_date) over w as earlier_micro_anchored_pct,
+        sum(micro_anchored_weight) over w - arg_max(micro_anchored_weight, micro_date) over w
+            as earlier_micro_anchored_weight
+    from spine
+    window w as (
+        partition by customer_id, touchpoint order by score_date
+        rows between ${satisfaction_window_minus_1} preceding and current row
+    )
+)
+
+select
+    customer_id,
+    score_date,
+    avg((
+        last_micro_pct_sum * decay(score_date - last_micro_date) + earlier_micro_anchored_pct * anchor_decay(score_date)
+    ) / nullif(last_micro_scored * decay(score_date - last_micro_date) + earlier_micro_anchored_weight * anchor_decay(score_date), 0)) as micro_rating_pct,
+    max(decay(score_date - last_micro_date)) as micro_rating_recency
+from windowed
+where score_date >= cast('${first_date}' as date) and last_micro_date is not null
+group by customer_id, score_date;
 
 create or replace temp table satisfaction_metrics as
-with nps_latest as (
-    select customer_id, score_date, score, age_days, recency_weight
-    from satisfaction_windowed
-    where survey_kind = 'nps'
-    qualify row_number() over (partition by customer_id, score_date order by responded_at desc, response_id desc) = 1
+with kinds_daily as (
+    select
+        customer_id,
+        day,
+        sum(answers) as answers,
+        sum(case when metric_kind = 'csat' then answers end) as csat_answers,
+        sum(case when metric_kind = 'csat' then scored_answers end) as csat_scored,
+        sum(case when metric_kind = 'csat' then pct_sum end) as csat_pct_sum,
+        sum(case when metric_kind = 'csat' then anchored_pct end) as csat_anchored_pct,
+        sum(case when metric_kind = 'csat' then anchored_weight end) as csat_anchored_weight,
+        sum(case when metric_kind = 'csm_pulse' then answers end) as csm_pulse_answers,
+        sum(case when metric_kind = 'csm_pulse' then scored_answers end) as csm_pulse_scored,
+        sum(case when metric_kind = 'csm_pulse' then pct_sum end) as csm_pulse_pct_sum,
+        sum(case when metric_kind = 'csm_pulse' then anchored_pct end) as csm_pulse_anchored_pct,
+        sum(case when metric_kind = 'csm_pulse' then anchored_weight end) as csm_pulse_anchored_weight
+    from satisfaction_daily
+    group by customer_id, day
 ),
 
-micro_by_touchpoint as (
+spine as (
+    select
+        customers.customer_id,
+        cast(days.day as date) as score_date,
+        kinds_daily.answers,
+        case when kinds_daily.csat_answers > 0 then cast(days.day as date) end as csat_date,
+        kinds_daily.csat_scored,
+        kinds_daily.csat_pct_sum,
+        kinds_daily.csat_anchored_pct,
+        kinds_daily.csat_anchored_weight,
+        case when kinds_daily.csm_pulse_answers > 0 then cast(days.day as date) end as csm_pulse_date,
+        kinds_daily.csm_pulse_scored,
+        kinds_daily.csm_pulse_pct_sum,
+        kinds_daily.csm_pulse_anchored_pct,
+        kinds_daily.csm_pulse_anchored_weight
+    from (select distinct customer_id from kinds_daily) as customers
+    cross join generate_series(
+        cast(cast('${satisfaction_anchor_date}' as date) + 1 as timestamp), cast('${last_date}' as timestamp), interval 1 day
+    ) as days (day)
+    left join kinds_daily
+        on customers.customer_id = kinds_daily.customer_id and cast(days.day as date) = kinds_daily.day
+),
+
+windowed as (
     select
         customer_id,
         score_date,
-        touchpoint,
-        sum(case when score_pct is not null then score_pct * recency_weight end)
-        / nullif(sum(case when score_pct is not null then recency_weight end), 0) as touchpoint_rating_pct,
-        max(recency_weight) as recency_weight
-    from satisfaction_windowed
-    where survey_kind in ('thumbs', 'emoji', 'rating')
-    group by all
-),
-
-micro_ratings as (
-    select
-        customer_id,
-        score_date,
-        avg(touchpoint_rating_pct) as micro_rating_pct,
-        max(recency_weight) as micro_rating_recency
-    from micro_by_touchpoint
-    group by all
+        sum(answers) over w as responses,
+        max(csat_date) over w as last_csat_date,
+        arg_max(csat_pct_sum, csat_date) over w as last_csat_pct_sum,
+        arg_max(csat_scored, csat_date) over w as last_csat_scored,
+        sum(csat_anchored_pct) over w - arg_max(csat_anchored_pct, csat_date) over w as earlier_csat_anchored_pct,
+        sum(csat_anchored_weight) over w - arg_max(csat_anchored_weight, csat_date) over w
+            as earlier_csat_anchored_weight,
+        max(csm_pulse_date) over w as last_csm_pulse_date,
+        arg_max(csm_pulse_pct_sum, csm_pulse_date) over w as last_csm_pulse_pct_sum,
+        arg_max(csm_pulse_scored, csm_pulse_date) over w as last_csm_pulse_scored,
+        sum(csm_pulse_anchored_pct) over w - arg_max(csm_pulse_anchored_pct, csm_pulse_date) over w as earlier_csm_pulse_anchored_pct,
+        sum(csm_pulse_anchored_weight) over w - arg_max(csm_pulse_anchored_weight, csm_pulse_date) over w
+            as earlier_csm_pulse_anchored_weight
+    from spine
+    window w as (partition by customer_id order by score_date rows between ${satisfaction_window_minus_1} preceding and current row)
 ),
 
 per_customer as (
     select
         customer_id,
         score_date,
-        count(*) as responses,
-        sum(case when (case when survey_kind = 'csat' then score_pct end) is not null
-            then (case when survey_kind = 'csat' then score_pct end) * recency_weight end)
-        / nullif(sum(case when (case when survey_kind = 'csat' then score_pct end) is not null then recency_weight end), 0)
-            as csat_pct,
-        max(case when survey_kind = 'csat' then recency_weight end) as csat_recency,
-        sum(case when (case when survey_kind = 'csm_pulse' then score_pct end) is not null
-            then (case when survey_kind = 'csm_pulse' then score_pct end) * recency_weight end)
-        / nullif(sum(case when (case when survey_kind = 'csm_pulse' then score_pct end) is not null then recency_weight end), 0)
-            as csm_pulse_pct,
-        max(case when survey_kind = 'csm_pulse' then recency_weight end) as csm_pulse_recency
-    from satisfaction_windowed
-    group by all
+        (
+        last_csat_pct_sum * decay(score_date - last_csat_date) + earlier_csat_anchored_pct * anchor_decay(score_date)
+    ) / nullif(last_csat_scored * decay(score_date - last_csat_date) + earlier_csat_anchored_weight * anchor_decay(score_date), 0) as csat_pct,
+        decay(score_date - last_csat_date) as csat_recency,
+        (
+        last_csm_pulse_pct_sum * decay(score_date - last_csm_pulse_date) + earlier_csm_pulse_anchored_pct * anchor_decay(score_date)
+    ) / nullif(last_csm_pulse_scored * decay(score_date - last_csm_pulse_date) + earlier_csm_pulse_anchored_weight * anchor_decay(score_date), 0) as csm_pulse_pct,
+        decay(score_date - last_csm_pulse_date) as csm_pulse_recency
+    from windowed
+    where score_date >= cast('${first_date}' as date) and responses > 0
+),
+
+with_nps as (
+    select
+        per_customer.*,
+        case when nps.day > per_customer.score_date - ${satisfaction_window_days} then nps.score end as latest_nps,
+        case
+            when nps.day > per_customer.score_date - ${satisfaction_window_days}
+                then date_diff('day', nps.day, per_customer.score_date)
+        end as latest_nps_age_days
+    from per_customer
+    asof left join satisfaction_nps_by_day as nps
+        on per_customer.customer_id = nps.customer_id and per_customer.score_date >= nps.day
 )
 
 select
-    per_customer.customer_id,
-    per_customer.score_date,
+    with_nps.customer_id,
+    with_nps.score_date,
     lifecycle.plan,
-    nps_latest.score as latest_nps,
-    nps_latest.age_days as latest_nps_age_days,
-    nps_latest.recency_weight as latest_nps_recency,
+    with_nps.latest_nps,
+    with_nps.latest_nps_age_days,
+    case when with_nps.latest_nps_age_days is not null then decay(with_nps.latest_nps_age_days) end as latest_nps_recency,
     case
-        when nps_latest.score >= settings.nps_promoter_min_score then 'promoter'
-        when nps_latest.score <= settings.nps_detractor_max_score then 'detractor'
-        when nps_latest.score is not null then 'passive'
+        when with_nps.latest_nps >= settings.nps_promoter_min_score then 'promoter'
+        when with_nps.latest_nps <= settings.nps_detractor_max_score then 'detractor'
+        when with_nps.latest_nps is not null then 'passive'
     end as nps_category,
     coalesce(
-        nps_latest.score <= settings.nps_detractor_max_score and nps_latest.age_days <= settings.detractor_recent_days,
+        with_nps.latest_nps <= settings.nps_detractor_max_score
+        and with_nps.latest_nps_age_days <= settings.detractor_recent_days,
         false
     ) as has_recent_detractor,
     settings.detractor_cap_score,
-    per_customer.csat_pct,
-    per_customer.csat_recency,
-    micro_ratings.micro_rating_pct,
-    micro_ratings.micro_rating_recency,
-    per_customer.csm_pulse_pct,
-    per_customer.csm_pulse_recency
-from per_customer
+    with_nps.csat_pct,
+    with_nps.csat_recency,
+    micro.micro_rating_pct,
+    micro.micro_rating_recency,
+    with_nps.csm_pulse_pct,
+    with_nps.csm_pulse_recency
+from with_nps
 cross join settings
-left join nps_latest
-    on per_customer.customer_id = nps_latest.customer_id and per_customer.score_date = nps_latest.score_date
-left join micro_ratings
-    on per_customer.customer_id = micro_ratings.customer_id and per_customer.score_date = micro_ratings.score_date
+left join satisfaction_micro as micro
+    on with_nps.customer_id = micro.customer_id and with_nps.score_date = micro.score_date
 inner join lifecycle
-    on per_customer.customer_id = lifecycle.customer_id and per_customer.score_date = lifecycle.score_date;
+    on with_nps.customer_id = lifecycle.customer_id and with_nps.score_date = lifecycle.score_date;
 
 -- Financial: invoices issued in the window plus any still unpaid on the day.
 create or replace temp table financial_metrics as

@@ -80,6 +80,7 @@ def script_parameters(first_date: date, last_date: date, table: str) -> dict[str
     windows = dimension_settings()
     usage = windows["usage"]
     usage_window = int(usage["window_days"])
+    satisfaction_window = int(windows["satisfaction"]["window_days"])
     engagement = windows["engagement"]
     engagement_window = min(int(engagement["window_days"]), int(engagement["freshness_days"]))
 
@@ -103,6 +104,8 @@ def script_parameters(first_date: date, last_date: date, table: str) -> dict[str
         "support_window_days": str(int(windows["support"]["window_days"])),
         "satisfaction_window_days": str(int(windows["satisfaction"]["window_days"])),
         "satisfaction_half_life_days": half_life("satisfaction"),
+        "satisfaction_window_minus_1": str(satisfaction_window - 1),
+        "satisfaction_anchor_date": (first_date - timedelta(days=satisfaction_window)).isoformat(),
         "financial_window_days": str(int(windows["financial"]["window_days"])),
         "financial_freshness_days": str(int(windows["financial"]["freshness_days"])),
         "relationship_window_days": str(int(windows["relationship"]["window_days"])),
