@@ -54,7 +54,7 @@ select * from unpivoted
 where metric_value is not null;
 
 create or replace temp table dimension_scores_raw as
-with ruled as (
+with ruled as not materialized (
     select
         metric_values.*,
         rules.method as scoring_method,
@@ -67,23 +67,37 @@ with ruled as (
 ),
 
 metric_scores as (
-    -- linear: between worst (0) and best (100), clamped; bands: the band with the highest lower
-    -- bound at or below the value (an as-of join).
+    -- linear: between worst (0) and best (100), clamped outside.
+    select
+        dimension,
+        customer_id,
+        score_date,
+        metric_weight,
+        least(greatest(100.0 * (metric_value - worst_value) / nullif(best_value - worst_value, 0), 0), 100)
+            as metric_score
+    from ruled
+    where scoring_method = 'linear'
+
+    union all
+
+    -- bands: the band with the highest lower bound at or below the value (an as-of join).
     select
         ruled.dimension,
         ruled.customer_id,
         ruled.score_date,
         ruled.metric_weight,
-        case ruled.scoring_method
-            when 'linear' then least(greatest(
-                100.0 * (ruled.metric_value - ruled.worst_value) / nullif(ruled.best_value - ruled.worst_value, 0),
-                0), 100)
-            when 'bands' then bands.band_score
-        end as metric_score
+        bands.band_score
     from ruled
     asof left join seed_metric_bands as bands
         on ruled.metric_name = bands.metric_name and ruled.metric_value >= bands.lower_bound
-    where ruled.scoring_method <> 'plan_percentile'
+    where ruled.scoring_method = 'bands'
+
+    union all
+
+    -- Any other method scores nothing (the metric drops out of the mean).
+    select dimension, customer_id, score_date, metric_weight, cast(null as double)
+    from ruled
+    where scoring_method not in ('linear', 'bands', 'plan_percentile')
 
     union all
 
