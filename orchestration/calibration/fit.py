@@ -246,24 +246,43 @@ def _with_min_share(score: np.ndarray, thresholds: list[int], share: float) -> l
 
 
 def fit_churn_risk_bands(
-    score: np.ndarray, churned: np.ndarray, max_bands: int
+    score: np.ndarray, churned: np.ndarray, max_bands: int, prior_rows: float = 0.0
 ) -> list[tuple[float, float]]:
-    """(min_score, churn_risk) bands: the isotonic churn-rate curve averaged over score
-    quantiles, adjacent bands with the same rounded risk merged; the first starts at 0."""
-    curve = churn_rate_curve(score, churned)
-    fitted = curve.predict(score)
-    edges = np.unique(np.floor(np.quantile(score, np.linspace(0, 1, max_bands + 1)[:-1])))
+    """(min_score, churn_risk) bands, the first starting at 0.
+
+    Each band's risk is its observed churn rate shrunk towards the overall rate as if
+    `prior_rows` observations at the overall rate were added (a top band with few churners
+    gets a small risk, not a zero its hold-out will not keep), then made non-increasing in the
+    score (isotonic regression over the bands, weighted by their observations). Adjacent bands
+    with the same rounded risk are merged."""
+    # Edges at quantiles of the churned observations' scores: each band holds about as many
+    # churners, so the bands are narrow where churn concentrates (low scores) and wide where
+    # it is rare, and no band's rate rests on a handful of churners.
+    basis = score[churned == 1] if churned.sum() >= max_bands else score
+    edges = np.unique(np.floor(np.quantile(basis, np.linspace(0, 1, max_bands + 1)[:-1])))
     edges[0] = 0.0
-    bands: list[tuple[float, float]] = []
+    overall = float(churned.mean())
+    lowers, counts, rates = [], [], []
     for position, lower in enumerate(edges):
         upper = edges[position + 1] if position + 1 < len(edges) else np.inf
         inside = (score >= lower) & (score < upper) if position else score < upper
         if not inside.any():
             continue
-        risk = round(float(fitted[inside].mean()), 4)
+        n = float(inside.sum())
+        lowers.append(float(lower))
+        counts.append(n)
+        rates.append((float(churned[inside].sum()) + prior_rows * overall) / (n + prior_rows))
+    if not lowers:
+        return [(0.0, round(overall, 4))]
+    monotone = IsotonicRegression(increasing=False, y_min=0.0, y_max=1.0).fit_transform(
+        np.arange(len(rates)), np.array(rates), sample_weight=np.array(counts)
+    )
+    bands: list[tuple[float, float]] = []
+    for lower, rate in zip(lowers, monotone, strict=True):
+        risk = round(float(rate), 4)
         if bands and bands[-1][1] == risk:
             continue
-        bands.append((float(lower), risk))
-    if not bands or bands[0][0] != 0.0:
-        bands.insert(0, (0.0, bands[0][1] if bands else round(float(churned.mean()), 4)))
+        bands.append((lower, risk))
+    if bands[0][0] != 0.0:
+        bands[0] = (0.0, bands[0][1])
     return bands
