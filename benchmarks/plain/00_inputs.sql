@@ -1,3 +1,7 @@
+-- Row order of intermediate tables does not matter (every order is explicit): let DuckDB
+-- parallelise and spill freely.
+set preserve_insertion_order = false;
+
 -- Seeds, straight from seeds/*.csv, and the days to score.
 create or replace temp table seed_dimension_settings as
 select * from read_csv('${seeds}/dimension_settings.csv', header = true, auto_detect = true, types = {'window_days': 'INTEGER', 'freshness_days': 'INTEGER', 'half_life_days': 'DOUBLE'});

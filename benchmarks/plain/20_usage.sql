@@ -244,3 +244,12 @@ left join features_available
     on with_key.feature_plan = features_available.plan and with_key.has_feature_list
 left join plan_catalogues
     on with_key.plan = plan_catalogues.plan and with_key.score_date = plan_catalogues.score_date and not with_key.has_feature_list;
+
+-- Done with the usage intermediates: free their memory for the next steps.
+drop table temp.main.daily_facts;
+drop table temp.main.usage_customer_days;
+drop table temp.main.usage_user_deltas;
+drop table temp.main.usage_feature_spans;
+drop table temp.main.usage_feature_counts;
+drop table temp.main.usage_key_events;
+drop table temp.main.usage_windows;

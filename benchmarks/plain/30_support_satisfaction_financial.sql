@@ -147,6 +147,8 @@ from support_per_customer as p
 inner join lifecycle
     on p.customer_id = lifecycle.customer_id and p.score_date = lifecycle.score_date;
 
+drop table temp.main.support_events;
+
 -- Satisfaction over dense spines with window frames. Recency weights 0.5^(age / half-life) are
 -- decayed sums: anchored like engagement's (see 40_engagement_relationship.sql), with the latest
 -- answer day decayed directly, so a lone answer's weighted mean is exactly the dbt model's.
@@ -375,6 +377,10 @@ left join satisfaction_micro as micro
     on with_nps.customer_id = micro.customer_id and with_nps.score_date = micro.score_date
 inner join lifecycle
     on with_nps.customer_id = lifecycle.customer_id and with_nps.score_date = lifecycle.score_date;
+
+drop table temp.main.satisfaction_daily;
+drop table temp.main.satisfaction_nps_by_day;
+drop table temp.main.satisfaction_micro;
 
 -- Financial: invoices issued in the window plus any still unpaid on the day.
 create or replace temp table financial_metrics as

@@ -124,6 +124,8 @@ cross join settings
 inner join lifecycle
     on per_customer.customer_id = lifecycle.customer_id and per_customer.score_date = lifecycle.score_date;
 
+drop table temp.main.engagement_daily;
+
 -- Relationship: per customer in scope; the few subscriptions of a customer are joined directly.
 create or replace temp table relationship_metrics as
 with in_scope as (

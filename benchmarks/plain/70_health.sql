@@ -340,3 +340,5 @@ left join eligible_bands as segment_band
         and segments.score_segment = segment_band.segment
 left join churn_risk_banded
     on segments.customer_id = churn_risk_banded.customer_id and segments.score_date = churn_risk_banded.score_date;
+
+drop table temp.main.metric_values;
