@@ -7,10 +7,11 @@ Builds `customer_health_daily` for every customer and day from `first` to `last`
 analyst would write it in DuckDB for speed, from the same place the dbt rebuild starts: the raw
 tables ingestion loads (`raw.*`) and the seeds read straight from `seeds/*.csv`. The scripts
 `benchmarks/plain/*.sql` run in name order in one connection (all threads): staging, lifecycle,
-the six dimensions over a customer-day spine with window frames, scoring, combination, segments
-and the history row, written as `bench.<table>`. `${name}` in the scripts is replaced by the
-dates, the seeds folder, the dbt vars (defaults of `dbt_project.yml`) and the windows of
-`seeds/dimension_settings.csv`.
+the dimensions over customer-day spines with window frames and running sums (financial still
+joins each invoice to the days of its window), scoring, combination, segments and the history
+row, written as `bench.<table>` (benchmarks/plain/README.md says more). `${name}` in the
+scripts is replaced by the dates, the seeds folder, the dbt vars (defaults of `dbt_project.yml`)
+and the windows of `seeds/dimension_settings.csv`.
 
 `compare_with_dbt` compares it row for row with the dbt-built `customer_health_daily`.
 """
