@@ -1,6 +1,6 @@
 -- Every metric of every dimension as one row, scored by its metric_scoring rule, then each
 -- dimension's raw sub-score: the weighted mean of the metric scores present, clamped to 0-100.
-create or replace temp table metric_values as
+create or replace temp view metric_values as
 with unpivoted as (
     select 'usage' as dimension, customer_id, score_date, plan, metric_name, metric_value, 1.0 as weight_factor
     from (unpivot usage_metrics on

@@ -341,4 +341,4 @@ left join eligible_bands as segment_band
 left join churn_risk_banded
     on segments.customer_id = churn_risk_banded.customer_id and segments.score_date = churn_risk_banded.score_date;
 
-drop table temp.main.metric_values;
+drop view temp.main.metric_values;
