@@ -53,7 +53,8 @@ with unpivoted as (
 select * from unpivoted
 where metric_value is not null;
 
-create or replace temp table dimension_scores_raw as
+-- One dimension at a time (a table macro), so each step groups one dimension's customer-days.
+create or replace macro dimension_scores_of(scored_dimension) as table
 with ruled as not materialized (
     select
         metric_values.*,
@@ -64,6 +65,7 @@ with ruled as not materialized (
     from metric_values
     inner join seed_metric_scoring as rules
         on metric_values.dimension = rules.dimension and metric_values.metric_name = rules.metric_name
+    where metric_values.dimension = scored_dimension
 ),
 
 metric_scores as (
@@ -133,3 +135,16 @@ select
         0), 100) as score_raw
 from metric_scores
 group by dimension, customer_id, score_date;
+
+create or replace temp table dimension_scores_raw as
+select * from dimension_scores_of('usage');
+
+insert into dimension_scores_raw select * from dimension_scores_of('support');
+
+insert into dimension_scores_raw select * from dimension_scores_of('satisfaction');
+
+insert into dimension_scores_raw select * from dimension_scores_of('financial');
+
+insert into dimension_scores_raw select * from dimension_scores_of('relationship');
+
+insert into dimension_scores_raw select * from dimension_scores_of('engagement');
