@@ -25,10 +25,24 @@
     cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0)
 {%- endmacro %}
 
+{#-
+    A sum that does not depend on the order its rows are added in (an aggregate): each term is
+    rounded to `scale` decimals and summed as a decimal, so DuckDB may use every thread and two
+    runs still agree to the last bit. Returned as a double; null when no row has a value.
+-#}
+{% macro exact_sum(expression, scale=12) -%}
+    cast(sum(cast({{ expression }} as decimal(38, {{ scale }}))) as double)
+{%- endmacro %}
+
+{#- The mean of the values present, summed with exact_sum (an aggregate). -#}
+{% macro exact_avg(expression, scale=12) -%}
+    {{ exact_sum(expression, scale) }} / nullif(count({{ expression }}), 0)
+{%- endmacro %}
+
 {#- Weighted mean over the rows where the value is present; null when none is (an aggregate). -#}
 {% macro weighted_mean(value, weight) -%}
-    sum(case when {{ value }} is not null then {{ value }} * {{ weight }} end)
-    / nullif(sum(case when {{ value }} is not null then {{ weight }} end), 0)
+    {{ exact_sum('case when ' ~ value ~ ' is not null then ' ~ value ~ ' * ' ~ weight ~ ' end') }}
+    / nullif({{ exact_sum('case when ' ~ value ~ ' is not null then ' ~ weight ~ ' end') }}, 0)
 {%- endmacro %}
 
 {#-

@@ -106,7 +106,7 @@ per_customer as (
         customer_id,
         score_date,
         count(*) as touchpoints,
-        sum(touchpoint_points) as gross_points,
+        {{ exact_sum('touchpoint_points') }} as gross_points,
         min(age_days) as days_since_last_touchpoint,
         bool_or(is_advocacy) as has_advocacy
 
