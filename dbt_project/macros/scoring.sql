@@ -30,12 +30,12 @@
     rounded to `scale` decimals and summed as a decimal, so DuckDB may use every thread and two
     runs still agree to the last bit. Returned as a double; null when no row has a value.
 -#}
-{% macro exact_sum(expression, scale=12) -%}
+{% macro exact_sum(expression, scale=18) -%}
     cast(sum(cast({{ expression }} as decimal(38, {{ scale }}))) as double)
 {%- endmacro %}
 
 {#- The mean of the values present, summed with exact_sum (an aggregate). -#}
-{% macro exact_avg(expression, scale=12) -%}
+{% macro exact_avg(expression, scale=18) -%}
     {{ exact_sum(expression, scale) }} / nullif(count({{ expression }}), 0)
 {%- endmacro %}
 
@@ -138,4 +138,13 @@
         cast(max(half_life_days) as double) as half_life_days
     from {{ ref('dimension_settings') }}
     where dimension = '{{ dimension }}'
+{%- endmacro %}
+
+{#-
+    Decimals kept of a decayed sum computed as a running sum grown from an anchor day and decayed
+    back to the day: the two powers leave the last bits of a double uncertain (0.5 may read
+    0.49999999999999994), so such sums are rounded to this many decimals.
+-#}
+{% macro rescaled_sum_decimals() -%}
+    9
 {%- endmacro %}
