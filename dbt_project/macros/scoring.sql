@@ -148,3 +148,12 @@
 {% macro rescaled_sum_decimals() -%}
     9
 {%- endmacro %}
+
+{#-
+    Rounds to `decimals` after a first rounding to rescaled_sum_decimals(): a value that is a half
+    of the last decimal up to a float error (62.49999999999999 for 62.5) rounds as the half does,
+    away from zero, whichever way the error of its sums fell.
+-#}
+{% macro stable_round(expression, decimals) -%}
+    round(round({{ expression }}, {{ rescaled_sum_decimals() }}), {{ decimals }})
+{%- endmacro %}
