@@ -205,7 +205,8 @@ final as (
         stabilised.score_confidence,
         stabilised.churn_risk_90d,
         case when stabilised.is_scored then stabilised.health_rank end as health_rank,
-        case when stabilised.is_scored then {{ stable_round('stabilised.health_percentile', 4) }} end as health_percentile,
+        case when stabilised.is_scored then {{ stable_round('stabilised.health_percentile', 4) }} end
+            as health_percentile,
         case when stabilised.is_scored then stabilised.plan_rank end as plan_rank,
         case when stabilised.is_scored then {{ stable_round('stabilised.plan_percentile', 4) }} end as plan_percentile,
         stabilised.band_min_score,

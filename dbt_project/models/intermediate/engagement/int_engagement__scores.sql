@@ -157,13 +157,13 @@ deltas as (
             'day',
             'least(engagement_settings.window_days, engagement_settings.freshness_days)',
             'touchpoint_days.occurred_date'
-        ) }} as date),
-        -touchpoint_days.touchpoints,
-        0,
-        cast(null as double),
-        touchpoint_days.anchored_points,
-        cast(null as date),
-        cast(null as date)
+        ) }} as date) as delta_date,
+        -touchpoint_days.touchpoints as touchpoints_delta,
+        0 as advocacy_unknown_delta,
+        cast(null as double) as entering_points,
+        touchpoint_days.anchored_points as leaving_points,
+        cast(null as date) as touchpoint_date,
+        cast(null as date) as advocacy_date
 
     from touchpoint_days
     cross join engagement_settings
@@ -174,15 +174,16 @@ deltas as (
         touchpoint_days.customer_id,
         cast({{ dbt.dateadd(
             'day',
-            'least(engagement_settings.window_days, engagement_settings.freshness_days, settings.advocacy_window_days + 1)',
+            'least(engagement_settings.window_days, engagement_settings.freshness_days, '
+            ~ 'settings.advocacy_window_days + 1)',
             'touchpoint_days.occurred_date'
-        ) }} as date),
-        0,
-        -touchpoint_days.advocacy_unknown_touchpoints,
-        cast(null as double),
-        cast(null as double),
-        cast(null as date),
-        cast(null as date)
+        ) }} as date) as delta_date,
+        0 as touchpoints_delta,
+        -touchpoint_days.advocacy_unknown_touchpoints as advocacy_unknown_delta,
+        cast(null as double) as entering_points,
+        cast(null as double) as leaving_points,
+        cast(null as date) as touchpoint_date,
+        cast(null as date) as advocacy_date
 
     from touchpoint_days
     cross join engagement_settings
@@ -193,13 +194,13 @@ deltas as (
     -- The days scored, so that each has a row to read the running sums on.
     select
         customer_id,
-        score_date,
-        0,
-        0,
-        cast(null as double),
-        cast(null as double),
-        cast(null as date),
-        cast(null as date)
+        score_date as delta_date,
+        0 as touchpoints_delta,
+        0 as advocacy_unknown_delta,
+        cast(null as double) as entering_points,
+        cast(null as double) as leaving_points,
+        cast(null as date) as touchpoint_date,
+        cast(null as date) as advocacy_date
 
     from lifecycle
 

@@ -134,7 +134,10 @@ weighted as (
         weights_in_force.weight,
         -- A decimal sum: the same to the last bit in whatever order the rows come (exact_sum).
         cast(sum(
-            cast(case when dimension_scores.dimension_score is not null then weights_in_force.weight end as decimal(38, 18))
+            cast(
+                case when dimension_scores.dimension_score is not null then weights_in_force.weight end
+                as decimal(38, 18)
+            )
         ) over (partition by dimension_scores.customer_id, dimension_scores.score_date) as double)
             as weight_present
 

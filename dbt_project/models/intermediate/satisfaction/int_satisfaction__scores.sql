@@ -172,18 +172,19 @@ customer_deltas as (
 
     select
         customer_days.customer_id,
-        cast({{ dbt.dateadd('day', 'satisfaction_settings.window_days', 'customer_days.responded_date') }} as date),
-        -customer_days.responses,
+        cast({{ dbt.dateadd('day', 'satisfaction_settings.window_days', 'customer_days.responded_date') }} as date)
+            as delta_date,
+        -customer_days.responses as responses_delta,
         {% for kind in ['csat', 'csm_pulse'] -%}
-            -customer_days.{{ kind }}_answers,
-            -customer_days.{{ kind }}_scored,
-            cast(null as double),
-            cast(null as double),
-            customer_days.{{ kind }}_weight,
-            customer_days.{{ kind }}_weighted_score,
-            cast(null as date),
+            -customer_days.{{ kind }}_answers as {{ kind }}_answers_delta,
+            -customer_days.{{ kind }}_scored as {{ kind }}_scored_delta,
+            cast(null as double) as entering_{{ kind }}_weight,
+            cast(null as double) as entering_{{ kind }}_weighted_score,
+            customer_days.{{ kind }}_weight as leaving_{{ kind }}_weight,
+            customer_days.{{ kind }}_weighted_score as leaving_{{ kind }}_weighted_score,
+            cast(null as date) as {{ kind }}_date,
         {% endfor -%}
-        cast(null as timestamp)
+        cast(null as timestamp) as nps_at
 
     from customer_days
     cross join satisfaction_settings
@@ -193,18 +194,18 @@ customer_deltas as (
     -- The days scored, so that each has a row to read the running sums on.
     select
         customer_id,
-        score_date,
-        0,
+        score_date as delta_date,
+        0 as responses_delta,
         {% for kind in ['csat', 'csm_pulse'] -%}
-            0,
-            0,
-            cast(null as double),
-            cast(null as double),
-            cast(null as double),
-            cast(null as double),
-            cast(null as date),
+            0 as {{ kind }}_answers_delta,
+            0 as {{ kind }}_scored_delta,
+            cast(null as double) as entering_{{ kind }}_weight,
+            cast(null as double) as entering_{{ kind }}_weighted_score,
+            cast(null as double) as leaving_{{ kind }}_weight,
+            cast(null as double) as leaving_{{ kind }}_weighted_score,
+            cast(null as date) as {{ kind }}_date,
         {% endfor -%}
-        cast(null as timestamp)
+        cast(null as timestamp) as nps_at
 
     from lifecycle
 
@@ -319,7 +320,8 @@ nps_ranked as (
         per_customer.customer_id,
         per_customer.score_date,
         recent_responses.score,
-        {{ dbt.datediff('recent_responses.responded_date', 'per_customer.score_date', 'day') }} as age_days,
+        {{ dbt.datediff('recent_responses.responded_date', 'per_customer.score_date', 'day') }}
+            as age_days,
         {{ decay(
             dbt.datediff('recent_responses.responded_date', 'per_customer.score_date', 'day'),
             'satisfaction_settings.half_life_days'
@@ -337,6 +339,20 @@ nps_ranked as (
     where
         recent_responses.responded_date
         > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'per_customer.score_date') }}
+
+),
+
+customer_touchpoints as (
+
+    select
+        customer_id,
+        touchpoint,
+        min(responded_date) as first_date,
+        max(responded_date) as last_date
+
+    from response_days
+    where micro_answers > 0
+    group by customer_id, touchpoint
 
 ),
 
@@ -363,14 +379,15 @@ touchpoint_deltas as (
     select
         response_days.customer_id,
         response_days.touchpoint,
-        cast({{ dbt.dateadd('day', 'satisfaction_settings.window_days', 'response_days.responded_date') }} as date),
-        -response_days.micro_answers,
-        -response_days.micro_scored,
-        cast(null as double),
-        cast(null as double),
-        response_days.micro_scored * response_days.growth,
-        response_days.micro_score_sum * response_days.growth,
-        cast(null as date)
+        cast({{ dbt.dateadd('day', 'satisfaction_settings.window_days', 'response_days.responded_date') }} as date)
+            as delta_date,
+        -response_days.micro_answers as answers_delta,
+        -response_days.micro_scored as scored_delta,
+        cast(null as double) as entering_weight,
+        cast(null as double) as entering_weighted_score,
+        response_days.micro_scored * response_days.growth as leaving_weight,
+        response_days.micro_score_sum * response_days.growth as leaving_weighted_score,
+        cast(null as date) as answer_date
 
     from response_days
     cross join satisfaction_settings
@@ -382,31 +399,40 @@ touchpoint_deltas as (
     select
         customer_touchpoints.customer_id,
         customer_touchpoints.touchpoint,
-        score_dates.score_date,
-        0,
-        0,
-        cast(null as double),
-        cast(null as double),
-        cast(null as double),
-        cast(null as double),
-        cast(null as date)
+        score_dates.score_date as delta_date,
+        0 as answers_delta,
+        0 as scored_delta,
+        cast(null as double) as entering_weight,
+        cast(null as double) as entering_weighted_score,
+        cast(null as double) as leaving_weight,
+        cast(null as double) as leaving_weighted_score,
+        cast(null as date) as answer_date
 
-    from (
-        select
-            customer_id,
-            touchpoint,
-            min(responded_date) as first_date,
-            max(responded_date) as last_date
-        from response_days
-        where micro_answers > 0
-        group by customer_id, touchpoint
-    ) as customer_touchpoints
+    from customer_touchpoints
     cross join satisfaction_settings
     inner join score_dates
         on
             customer_touchpoints.first_date <= score_dates.score_date
             and score_dates.score_date
             < {{ dbt.dateadd('day', 'satisfaction_settings.window_days', 'customer_touchpoints.last_date') }}
+
+),
+
+touchpoint_daily_deltas as (
+
+    select
+        customer_id,
+        touchpoint,
+        delta_date,
+        sum(answers_delta) as answers_delta,
+        sum(scored_delta) as scored_delta,
+        coalesce(max(entering_weight), 0) - coalesce(max(leaving_weight), 0) as weight_delta,
+        coalesce(max(entering_weighted_score), 0) - coalesce(max(leaving_weighted_score), 0)
+            as weighted_score_delta,
+        max(answer_date) as answer_date
+
+    from touchpoint_deltas
+    group by customer_id, touchpoint, delta_date
 
 ),
 
@@ -432,20 +458,7 @@ touchpoint_rolling as (
             partition by customer_id, touchpoint order by delta_date rows between unbounded preceding and current row
         ) as last_answer_date
 
-    from (
-        select
-            customer_id,
-            touchpoint,
-            delta_date,
-            sum(answers_delta) as answers_delta,
-            sum(scored_delta) as scored_delta,
-            coalesce(max(entering_weight), 0) - coalesce(max(leaving_weight), 0) as weight_delta,
-            coalesce(max(entering_weighted_score), 0) - coalesce(max(leaving_weighted_score), 0)
-                as weighted_score_delta,
-            max(answer_date) as answer_date
-        from touchpoint_deltas
-        group by customer_id, touchpoint, delta_date
-    ) as touchpoint_daily_deltas
+    from touchpoint_daily_deltas
 
 ),
 

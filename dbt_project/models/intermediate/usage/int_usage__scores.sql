@@ -224,12 +224,13 @@ customer_deltas as (
 
     select
         customer_days.customer_id,
-        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }} as date),
-        -1,
-        -customer_days.event_count,
-        customer_days.event_count,
-        0,
-        cast(null as date)
+        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }} as date)
+            as delta_date,
+        -1 as active_days_delta,
+        -customer_days.event_count as events_delta,
+        customer_days.event_count as previous_events_delta,
+        0 as active_users_delta,
+        cast(null as date) as activity_date
 
     from customer_days
     cross join usage_settings
@@ -238,12 +239,13 @@ customer_deltas as (
 
     select
         customer_days.customer_id,
-        cast({{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }} as date),
-        0,
-        0,
-        -customer_days.event_count,
-        0,
-        cast(null as date)
+        cast({{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }} as date)
+            as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        -customer_days.event_count as previous_events_delta,
+        0 as active_users_delta,
+        cast(null as date) as activity_date
 
     from customer_days
     cross join usage_settings
@@ -252,12 +254,12 @@ customer_deltas as (
 
     select
         customer_id,
-        span_start_date,
-        0,
-        0,
-        0,
-        1,
-        cast(null as date)
+        span_start_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        1 as active_users_delta,
+        cast(null as date) as activity_date
 
     from user_spans
 
@@ -265,12 +267,12 @@ customer_deltas as (
 
     select
         customer_id,
-        span_end_date,
-        0,
-        0,
-        0,
-        -1,
-        cast(null as date)
+        span_end_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        -1 as active_users_delta,
+        cast(null as date) as activity_date
 
     from user_spans
 
@@ -344,14 +346,14 @@ plan_deltas as (
     select
         customer_id,
         plan,
-        span_start_date,
-        0,
-        0,
-        0,
-        0,
-        1,
-        0,
-        cast(null as date)
+        span_start_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        1 as features_delta,
+        0 as key_events_delta,
+        cast(null as date) as activity_date
 
     from counted_features
     where is_breadth_feature
@@ -361,14 +363,14 @@ plan_deltas as (
     select
         customer_id,
         plan,
-        span_end_date,
-        0,
-        0,
-        0,
-        0,
-        -1,
-        0,
-        cast(null as date)
+        span_end_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        -1 as features_delta,
+        0 as key_events_delta,
+        cast(null as date) as activity_date
 
     from counted_features
     where is_breadth_feature
@@ -378,14 +380,14 @@ plan_deltas as (
     select
         customer_id,
         plan,
-        activity_date,
-        0,
-        0,
-        0,
-        0,
-        0,
-        event_count,
-        cast(null as date)
+        activity_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        0 as features_delta,
+        event_count as key_events_delta,
+        cast(null as date) as activity_date
 
     from key_feature_days
 
@@ -394,14 +396,15 @@ plan_deltas as (
     select
         key_feature_days.customer_id,
         key_feature_days.plan,
-        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'key_feature_days.activity_date') }} as date),
-        0,
-        0,
-        0,
-        0,
-        0,
-        -key_feature_days.event_count,
-        cast(null as date)
+        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'key_feature_days.activity_date') }} as date)
+            as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        0 as features_delta,
+        -key_feature_days.event_count as key_events_delta,
+        cast(null as date) as activity_date
 
     from key_feature_days
     cross join usage_settings
@@ -412,14 +415,14 @@ plan_deltas as (
     select
         customer_id,
         plan,
-        score_date,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        cast(null as date)
+        score_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        0 as features_delta,
+        0 as key_events_delta,
+        cast(null as date) as activity_date
 
     from customer_plans
 
@@ -520,9 +523,9 @@ unlisted_plan_features as (
     inner join recent_facts
         on
             customer_plans.customer_id = recent_facts.customer_id
-            and recent_facts.activity_date <= customer_plans.score_date
-            and recent_facts.activity_date
-            > {{ dbt.dateadd('day', '-usage_settings.window_days', 'customer_plans.score_date') }}
+            and customer_plans.score_date >= recent_facts.activity_date
+            and {{ dbt.dateadd('day', '-usage_settings.window_days', 'customer_plans.score_date') }}
+            < recent_facts.activity_date
     where not customer_plans.has_feature_list
 
 ),
