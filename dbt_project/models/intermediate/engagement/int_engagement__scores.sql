@@ -9,6 +9,10 @@
     `metric_scoring` seed. No touchpoint in the last `freshness_days`: no row.
     Advocacy (a testimonial, or spontaneous feedback marked liked, in the last
     `advocacy_window_days`) qualifies a high score for the promoter segment.
+    One pass whatever the number of days scored: the decayed points are a running sum over each
+    customer's days of points grown from the first day scored (2^(days after it / half-life)),
+    decayed back to each day and rounded (rescaled_sum_decimals); touchpoints enter the window on
+    their day and leave it when older than the window. A run reads its days' windows only.
 -#}
 {%- set metrics = dimension_metrics()['engagement'] -%}
 with

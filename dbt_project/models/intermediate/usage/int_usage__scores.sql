@@ -6,6 +6,11 @@
     features (events per active user, a percentile within the plan) and the trend in events
     against the window before. A customer with no activity in the last `freshness_days` has no
     row: stale usage is missing, not zero.
+    One pass whatever the number of days scored: every fact enters the window on its day and
+    leaves it window_days later, and running sums of these changes over each customer's days
+    (integer counts, so the order they are added in cannot change them) are the window's totals
+    on each day; distinct users and features count spans of activity that never overlap. A run
+    reads the facts of its days' windows only (and of the window before, for the trend).
 -#}
 {%- set metrics = dimension_metrics()['usage'] -%}
 with
