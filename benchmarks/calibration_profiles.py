@@ -101,7 +101,9 @@ def summary(profile: str, report: dict) -> str:
         f"(gain {round(report['holdout_auc_proposed'] - report['holdout_auc_live'], 4)}; "
         f"every observation, grey as a tie: live {report['holdout_auc_live_all']}, proposed "
         f"{report['holdout_auc_proposed_all']}); "
-        f"grey share live {report['grey_share']['live']} -> proposed "
+        f"reference model {report.get('reference_model', {}).get('holdout_auc')}; "
+        f"grey share under the old 50% floor {report['grey_share'].get('live_at_50pct_floor')}, "
+        f"live {report['grey_share']['live']} -> proposed "
         f"{report['grey_share']['proposed']}; churn rate per proposed segment "
         + ", ".join(f"{s} {r}" for s, r in zip(order, rates, strict=True))
         + f" ({'ordered' if ordered else 'NOT ordered'}); "

@@ -14,8 +14,8 @@ import pytest
 
 from orchestration.calibration import fit
 from orchestration.calibration.acceptance import accept
-from orchestration.calibration.evaluation import segment_of
-from orchestration.calibration.observations import DIMENSIONS, label, split
+from orchestration.calibration.evaluation import _churn_risk_note, reference_model_auc, segment_of
+from orchestration.calibration.observations import DIMENSIONS, Split, label, split
 from orchestration.calibration.proposal import fit_metric_shapes, fit_weight_sets
 from orchestration.defs.assets.calibration import staleness
 
@@ -212,6 +212,42 @@ def test_churn_risk_bands_start_at_zero_fall_with_the_score_and_match_observed_r
     for low, high in [(0, 10), (45, 55), (90, 100)]:
         inside = (score >= low) & (score < high)
         assert abs(predicted[inside].mean() - churned[inside].mean()) < 0.05
+
+
+def test_churn_risk_bands_shrink_a_band_without_churners_towards_the_overall_rate() -> None:
+    rng = np.random.default_rng(4)
+    score = rng.uniform(0, 100, size=4000)
+    # Three churners, all low: the top bands' zero would not hold on the hold-out.
+    churned = np.zeros(len(score), dtype=int)
+    churned[np.argsort(score)[[5, 40, 90]]] = 1
+    raw = fit.fit_churn_risk_bands(score, churned, max_bands=5)
+    shrunk = fit.fit_churn_risk_bands(score, churned, max_bands=5, prior_rows=200)
+    assert raw[-1][1] == 0.0
+    assert 0.0 < shrunk[-1][1] < churned.mean()
+    risks = [risk for _, risk in shrunk]
+    assert risks == sorted(risks, reverse=True)
+
+
+def test_churn_risk_bands_are_narrow_where_the_churners_are() -> None:
+    rng = np.random.default_rng(5)
+    score = rng.uniform(0, 100, size=20000)
+    churned = (rng.random(len(score)) < 0.5 * np.exp(-score / 10)).astype(int)
+    bands = fit.fit_churn_risk_bands(score, churned, max_bands=8, prior_rows=100)
+    lowers = [lower for lower, _ in bands]
+    # Most churners score under 20: most band edges lie there, not evenly over 0-100.
+    assert sum(lower < 20 for lower in lowers) >= len(lowers) // 2
+    predicted = fit.band_lookup(score, bands)
+    low, high = score < 5, score >= 50
+    assert predicted[low].mean() > 4 * churned.mean()
+    assert abs(predicted[high].mean() - churned[high].mean()) < 0.01
+
+
+def test_churn_risk_note_blames_the_level_only_when_the_overall_rate_moved() -> None:
+    rows = [{"decile": 9, "predicted": 0.04, "observed": 0.11, "gap_points": 7.0}]
+    assert "cannot anticipate" in _churn_risk_note(rows, 0.025, 0.065, 67)
+    assert "noise of band rates learned from 142" in _churn_risk_note(rows, 0.030, 0.032, 142)
+    rows[0]["gap_points"] = 4.0
+    assert _churn_risk_note(rows, 0.030, 0.032, 142) == "within 5 points in every decile"
 
 
 @pytest.mark.parametrize(
@@ -432,3 +468,64 @@ def test_a_plan_too_small_to_prove_its_own_fit_takes_the_fitted_default_set() ->
     assert source["growth"].startswith("default (fitted")
     assert np.array_equal(weights["growth"], weights["default"])
     assert int(np.argmax(weights["growth"])) == 3
+
+
+def _reference_inputs(churn_rule: str) -> tuple[pd.DataFrame, Split, np.ndarray, pd.DataFrame]:
+    rng = np.random.default_rng(11)
+    n = 6000
+    customers = np.array([f"C{i:05d}" for i in range(n)])
+    day = pd.Timestamp("2026-03-01")
+    term = rng.uniform(0, 365, n)
+    tenure = rng.uniform(0, 1000, n)
+    # Churn only near a renewal of a young account: an interaction, no single metric's shape.
+    if churn_rule == "interaction":
+        p = np.where((term < 60) & (tenure < 400), 0.5, 0.02)
+    else:
+        p = np.full(n, 0.08)
+    churned = (rng.random(n) < p).astype(int)
+    labelled = pd.DataFrame({"customer_id": customers, "score_date": day, "churned": churned})
+    history = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "customer_id": customers,
+                    "score_date": day.date(),
+                    "metric_name": name,
+                    "metric_value": values,
+                }
+            )
+            for name, values in (("days_to_term_end", term), ("tenure_days", tenure))
+        ]
+    )
+    fit_mask = rng.random(n) < 0.6
+    the_split = Split("customer", fit_mask, ~fit_mask, None, None)
+    sub = np.full((n, len(DIMENSIONS)), 60.0)
+    return labelled, the_split, sub, history
+
+
+@pytest.mark.parametrize(("rule", "low", "high"), [("interaction", 0.8, 1.0), ("random", 0.4, 0.6)])
+def test_reference_model_finds_signal_only_where_the_data_holds_it(
+    rule: str, low: float, high: float
+) -> None:
+    labelled, the_split, sub, history = _reference_inputs(rule)
+    result = reference_model_auc(labelled, the_split, sub, history, seed=0)
+    assert result["features"] == 2 + 2 * len(DIMENSIONS)
+    assert low <= result["holdout_auc"] <= high
+
+
+def test_metric_shape_cuts_where_the_risk_changes_not_where_the_customers_bunch() -> None:
+    # Monthly terms (70% of rows, under 32 days left) churn at 10%; annual terms near renewal
+    # (32-90 days) at 20%, and the rest of the year at 1%. Quantile bins would put every
+    # annual row into one bin with the last monthly days.
+    rng = np.random.default_rng(12)
+    n = 20000
+    monthly = rng.random(n) < 0.7
+    days = np.where(monthly, rng.integers(1, 32, n), rng.integers(32, 366, n)).astype(float)
+    rate = np.where(days < 32, 0.10, np.where(days <= 90, 0.20, 0.01))
+    churned = (rng.random(n) < rate).astype(int)
+    bands = fit.fit_metric_shape(days, churned, max_bins=6, prior_rows=50, min_churners_per_bin=15)
+    lowers = [lower for lower, _ in bands]
+    assert any(31 <= lower <= 37 for lower in lowers)
+    assert any(88 <= lower <= 92 for lower in lowers)
+    scores = fit.band_lookup(np.array([15.0, 60.0, 200.0]), bands)
+    assert scores[1] < scores[0] < scores[2]

@@ -1,10 +1,9 @@
 """The calibration maths: the score's combination step, and the fits of weights (scipy SLSQP),
-metric shapes (sklearn quantile bins), segment thresholds and churn-risk bands (sklearn
-isotonic regression)."""
+metric shapes (bins cut by a scikit-learn decision tree), segment thresholds (sklearn isotonic
+regression) and churn-risk bands."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,7 +12,7 @@ from scipy.optimize import minimize
 from scipy.stats import rankdata
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.preprocessing import KBinsDiscretizer
+from sklearn.tree import DecisionTreeClassifier
 
 
 def combine(sub_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -151,14 +150,9 @@ def fit_metric_shape(
     The first band starts at -inf's stand-in, -1e9, so every value falls in a band."""
     values = values.astype(float)
     max_bins = int(max(2, min(max_bins, churned.sum() // max(min_churners_per_bin, 1))))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        binner = KBinsDiscretizer(
-            n_bins=max_bins, encode="ordinal", strategy="quantile", subsample=None
-        )
-        bins = binner.fit_transform(values.reshape(-1, 1)).ravel().astype(int)
-    edges = binner.bin_edges_[0]
     overall = churned.mean()
+    edges = _supervised_edges(values, churned, max_bins, min_churners_per_bin, overall)
+    bins = np.searchsorted(edges[1:-1], values, side="right")
     frame = pd.DataFrame({"bin": bins, "churned": churned})
     counts = frame.groupby("bin")["churned"].agg(["sum", "count"])
     rates = (counts["sum"] + prior_rows * overall) / (counts["count"] + prior_rows)
@@ -172,6 +166,28 @@ def fit_metric_shape(
             continue  # adjacent bins with the same score are one band
         bands.append((lower_bound, score))
     return bands
+
+
+def _supervised_edges(
+    values: np.ndarray,
+    churned: np.ndarray,
+    max_bins: int,
+    min_churners_per_bin: int,
+    overall: float,
+) -> np.ndarray:
+    """Bin edges (lowest value, cut points, highest value) where the churn rate changes most: a
+    decision tree on the metric alone (scikit-learn), at most `max_bins` leaves, each holding
+    enough rows for about `min_churners_per_bin` churners at the overall rate. Quantile bins
+    would cut where the customers are, not where the risk changes: a metric whose values
+    bunch up (monthly terms all have under 32 days left) would share one bin with the rest."""
+    min_rows = int(np.ceil(max(min_churners_per_bin, 1) / max(overall, 1e-6)))
+    min_rows = min(max(min_rows, 1), max(len(values) // 2, 1))
+    tree = DecisionTreeClassifier(
+        max_leaf_nodes=max(max_bins, 2), min_samples_leaf=min_rows, random_state=0
+    ).fit(values.reshape(-1, 1), churned)
+    inner = tree.tree_.children_left != tree.tree_.children_right
+    cuts = np.sort(tree.tree_.threshold[inner])
+    return np.concatenate([[values.min()], cuts, [values.max()]])
 
 
 def band_lookup(values: np.ndarray, bands: list[tuple[float, float]]) -> np.ndarray:
@@ -246,24 +262,43 @@ def _with_min_share(score: np.ndarray, thresholds: list[int], share: float) -> l
 
 
 def fit_churn_risk_bands(
-    score: np.ndarray, churned: np.ndarray, max_bands: int
+    score: np.ndarray, churned: np.ndarray, max_bands: int, prior_rows: float = 0.0
 ) -> list[tuple[float, float]]:
-    """(min_score, churn_risk) bands: the isotonic churn-rate curve averaged over score
-    quantiles, adjacent bands with the same rounded risk merged; the first starts at 0."""
-    curve = churn_rate_curve(score, churned)
-    fitted = curve.predict(score)
-    edges = np.unique(np.floor(np.quantile(score, np.linspace(0, 1, max_bands + 1)[:-1])))
+    """(min_score, churn_risk) bands, the first starting at 0.
+
+    Each band's risk is its observed churn rate shrunk towards the overall rate as if
+    `prior_rows` observations at the overall rate were added (a top band with few churners
+    gets a small risk, not a zero its hold-out will not keep), then made non-increasing in the
+    score (isotonic regression over the bands, weighted by their observations). Adjacent bands
+    with the same rounded risk are merged."""
+    # Edges at quantiles of the churned observations' scores: each band holds about as many
+    # churners, so the bands are narrow where churn concentrates (low scores) and wide where
+    # it is rare, and no band's rate rests on a handful of churners.
+    basis = score[churned == 1] if churned.sum() >= max_bands else score
+    edges = np.unique(np.floor(np.quantile(basis, np.linspace(0, 1, max_bands + 1)[:-1])))
     edges[0] = 0.0
-    bands: list[tuple[float, float]] = []
+    overall = float(churned.mean())
+    lowers, counts, rates = [], [], []
     for position, lower in enumerate(edges):
         upper = edges[position + 1] if position + 1 < len(edges) else np.inf
         inside = (score >= lower) & (score < upper) if position else score < upper
         if not inside.any():
             continue
-        risk = round(float(fitted[inside].mean()), 4)
+        n = float(inside.sum())
+        lowers.append(float(lower))
+        counts.append(n)
+        rates.append((float(churned[inside].sum()) + prior_rows * overall) / (n + prior_rows))
+    if not lowers:
+        return [(0.0, round(overall, 4))]
+    monotone = IsotonicRegression(increasing=False, y_min=0.0, y_max=1.0).fit_transform(
+        np.arange(len(rates)), np.array(rates), sample_weight=np.array(counts)
+    )
+    bands: list[tuple[float, float]] = []
+    for lower, rate in zip(lowers, monotone, strict=True):
+        risk = round(float(rate), 4)
         if bands and bands[-1][1] == risk:
             continue
-        bands.append((float(lower), risk))
-    if not bands or bands[0][0] != 0.0:
-        bands.insert(0, (0.0, bands[0][1] if bands else round(float(churned.mean()), 4)))
+        bands.append((lower, risk))
+    if bands[0][0] != 0.0:
+        bands[0] = (0.0, bands[0][1])
     return bands

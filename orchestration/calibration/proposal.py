@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from orchestration.calibration import fit
-from orchestration.calibration.evaluation import evaluate
+from orchestration.calibration.evaluation import evaluate, reference_model_auc
 from orchestration.calibration.observations import (
     DIMENSIONS,
     Split,
@@ -377,7 +377,10 @@ def calibrate(
         settings.get("min_segment_share", 0.0),
     )
     churn_bands = fit.fit_churn_risk_bands(
-        proposed_score[fit_scored], y[fit_scored], int(settings["churn_risk_max_bands"])
+        proposed_score[fit_scored],
+        y[fit_scored],
+        int(settings["churn_risk_max_bands"]),
+        settings.get("churn_risk_prior_rows", 0.0),
     )
     proposal = Proposal(weights, weight_source, shapes, thresholds, churn_bands, metric_fit_auc)
 
@@ -395,6 +398,9 @@ def calibrate(
         metric_history=metric_history,
         proposed_metric_scores=proposed_metric_scores,
         min_completeness_pct=float(health_settings.at["min_data_completeness_pct", "value"]),
+    )
+    report["reference_model"] = reference_model_auc(
+        labelled, the_split, live_sub, metric_history, int(settings["random_seed"])
     )
     report.update(
         {

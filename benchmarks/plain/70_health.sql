@@ -1,0 +1,344 @@
+-- Combination: weights in force per plan and day, overrides, re-normalised weighted mean, driver.
+create or replace temp table weights_in_force as
+select score_dates.score_date, weights.plan as weight_set, weights.dimension, weights.weight
+from seed_health_weights as weights
+inner join score_dates on weights.valid_from <= score_dates.score_date
+qualify weights.valid_from = max(weights.valid_from) over (
+    partition by score_dates.score_date, weights.plan, weights.dimension
+);
+
+create or replace temp table overrides_in_force as
+select score_dates.score_date, overrides.*
+from seed_score_overrides as overrides
+inner join score_dates
+    on
+        overrides.valid_from <= score_dates.score_date
+        and (overrides.valid_until is null or score_dates.score_date <= overrides.valid_until)
+qualify overrides.valid_from = max(overrides.valid_from) over (
+    partition by score_dates.score_date, overrides.customer_id, overrides.dimension
+);
+
+create or replace temp table combined as
+with in_scope as (
+    select customer_id, score_date, case when is_onboarding then 'onboarding' else plan end as weight_plan
+    from lifecycle
+    where lifecycle_status in ('active', 'churning')
+),
+
+-- The weight set of each day as one row: a plan without its own set takes `default`.
+weight_sets as (
+    pivot (select score_date, weight_set, dimension, weight from weights_in_force)
+    on dimension in (${dimensions_pivot}) using max(weight) group by score_date, weight_set
+),
+
+override_summary as (
+    select
+        customer_id,
+        score_date,
+        max(case when dimension = 'overall' then override_score end) as overall_override_score,
+        string_agg(
+            dimension || ' = ' || whole_text(override_score) || ' until '
+            || coalesce(cast(valid_until as varchar), 'further notice') || ' by ' || coalesce(set_by, '?')
+            || ': ' || coalesce(reason, ''),
+            '; ' order by dimension
+        ) as override_detail
+    from overrides_in_force
+    group by all
+),
+
+-- One row per customer and day with each dimension's score (an override replaces it) and weight.
+wide as (
+    select
+        in_scope.customer_id,
+        in_scope.score_date,
+        weights.weight_set,
+        coalesce(usage_override.override_score, usage_scores.usage_score) as usage_score,
+        usage_scores.usage_detail,
+        weights.usage as usage_weight,
+        coalesce(support_override.override_score, support_scores.support_score) as support_score,
+        support_scores.support_detail,
+        weights.support as support_weight,
+        coalesce(satisfaction_override.override_score, satisfaction_scores.satisfaction_score) as satisfaction_score,
+        satisfaction_scores.satisfaction_detail,
+        weights.satisfaction as satisfaction_weight,
+        coalesce(financial_override.override_score, financial_scores.financial_score) as financial_score,
+        financial_scores.financial_detail,
+        weights.financial as financial_weight,
+        coalesce(relationship_override.override_score, relationship_scores.relationship_score) as relationship_score,
+        relationship_scores.relationship_detail,
+        weights.relationship as relationship_weight,
+        coalesce(engagement_override.override_score, engagement_scores.engagement_score) as engagement_score,
+        engagement_scores.engagement_detail,
+        weights.engagement as engagement_weight
+    from in_scope
+    left join (select distinct score_date, weight_set from weights_in_force) as own_set
+        on in_scope.weight_plan = own_set.weight_set and in_scope.score_date = own_set.score_date
+    inner join weight_sets as weights
+        on coalesce(own_set.weight_set, 'default') = weights.weight_set and in_scope.score_date = weights.score_date
+    left join usage_scores
+        on in_scope.customer_id = usage_scores.customer_id and in_scope.score_date = usage_scores.score_date
+    left join overrides_in_force as usage_override
+        on
+            in_scope.customer_id = usage_override.customer_id
+            and in_scope.score_date = usage_override.score_date
+            and usage_override.dimension = 'usage'
+    left join support_scores
+        on in_scope.customer_id = support_scores.customer_id and in_scope.score_date = support_scores.score_date
+    left join overrides_in_force as support_override
+        on
+            in_scope.customer_id = support_override.customer_id
+            and in_scope.score_date = support_override.score_date
+            and support_override.dimension = 'support'
+    left join satisfaction_scores
+        on in_scope.customer_id = satisfaction_scores.customer_id and in_scope.score_date = satisfaction_scores.score_date
+    left join overrides_in_force as satisfaction_override
+        on
+            in_scope.customer_id = satisfaction_override.customer_id
+            and in_scope.score_date = satisfaction_override.score_date
+            and satisfaction_override.dimension = 'satisfaction'
+    left join financial_scores
+        on in_scope.customer_id = financial_scores.customer_id and in_scope.score_date = financial_scores.score_date
+    left join overrides_in_force as financial_override
+        on
+            in_scope.customer_id = financial_override.customer_id
+            and in_scope.score_date = financial_override.score_date
+            and financial_override.dimension = 'financial'
+    left join relationship_scores
+        on in_scope.customer_id = relationship_scores.customer_id and in_scope.score_date = relationship_scores.score_date
+    left join overrides_in_force as relationship_override
+        on
+            in_scope.customer_id = relationship_override.customer_id
+            and in_scope.score_date = relationship_override.score_date
+            and relationship_override.dimension = 'relationship'
+    left join engagement_scores
+        on in_scope.customer_id = engagement_scores.customer_id and in_scope.score_date = engagement_scores.score_date
+    left join overrides_in_force as engagement_override
+        on
+            in_scope.customer_id = engagement_override.customer_id
+            and in_scope.score_date = engagement_override.score_date
+            and engagement_override.dimension = 'engagement'
+),
+
+-- Sums over the six dimensions are compensated (fsum): correctly rounded, whatever the order.
+summed as (
+    select
+        *,
+        list_aggregate([case when usage_score is not null then usage_weight end, case when support_score is not null then support_weight end, case when satisfaction_score is not null then satisfaction_weight end, case when financial_score is not null then financial_weight end, case when relationship_score is not null then relationship_weight end, case when engagement_score is not null then engagement_weight end], 'fsum') as weight_present,
+        list_aggregate([usage_score * usage_weight, support_score * support_weight, satisfaction_score * satisfaction_weight, financial_score * financial_weight, relationship_score * relationship_weight, engagement_score * engagement_weight], 'fsum') as weighted_score_sum,
+        list_aggregate([case when usage_score is not null then usage_weight else 0 end, case when support_score is not null then support_weight else 0 end, case when satisfaction_score is not null then satisfaction_weight else 0 end, case when financial_score is not null then financial_weight else 0 end, case when relationship_score is not null then relationship_weight else 0 end, case when engagement_score is not null then engagement_weight else 0 end], 'fsum') as weight_with_data,
+        list_aggregate([usage_weight, support_weight, satisfaction_weight, financial_weight, relationship_weight, engagement_weight], 'fsum') as weight_total,
+        -- The driver: the dimension costing the most points (ties: by name).
+        list_sort(list_filter(
+            [{'points_lost': -(usage_weight * (100 - usage_score)), 'dimension': 'usage', 'detail': usage_detail}, {'points_lost': -(support_weight * (100 - support_score)), 'dimension': 'support', 'detail': support_detail}, {'points_lost': -(satisfaction_weight * (100 - satisfaction_score)), 'dimension': 'satisfaction', 'detail': satisfaction_detail}, {'points_lost': -(financial_weight * (100 - financial_score)), 'dimension': 'financial', 'detail': financial_detail}, {'points_lost': -(relationship_weight * (100 - relationship_score)), 'dimension': 'relationship', 'detail': relationship_detail}, {'points_lost': -(engagement_weight * (100 - engagement_score)), 'dimension': 'engagement', 'detail': engagement_detail}],
+            lambda x: x.points_lost is not null
+        ))[1] as driver
+    from wide
+),
+
+aggregated as (
+    select
+        customer_id,
+        score_date,
+        weight_set,
+        case
+            when weight_present > 0 then least(greatest(weighted_score_sum / nullif(weight_present, 0), 0), 100)
+        end as computed_health_score,
+        100.0 * cast(weight_with_data as double) / nullif(cast(weight_total as double), 0) as data_completeness_pct,
+        len(list_filter([usage_score * usage_weight, support_score * support_weight, satisfaction_score * satisfaction_weight, financial_score * financial_weight, relationship_score * relationship_weight, engagement_score * engagement_weight], lambda x: x is not null)) as dimensions_scored,
+        case when -driver.points_lost / nullif(weight_present, 0) > 0 then driver.dimension end as primary_driver,
+        case when -driver.points_lost / nullif(weight_present, 0) > 0 then driver.detail end as driver_detail,
+        -- A dimension without a weight in the set is left out, as if it had no row.
+        case when usage_weight is not null then usage_score end as usage_score,
+        usage_weight,
+        usage_weight * usage_score / nullif(weight_present, 0) as usage_points,
+        case when support_weight is not null then support_score end as support_score,
+        support_weight,
+        support_weight * support_score / nullif(weight_present, 0) as support_points,
+        case when satisfaction_weight is not null then satisfaction_score end as satisfaction_score,
+        satisfaction_weight,
+        satisfaction_weight * satisfaction_score / nullif(weight_present, 0) as satisfaction_points,
+        case when financial_weight is not null then financial_score end as financial_score,
+        financial_weight,
+        financial_weight * financial_score / nullif(weight_present, 0) as financial_points,
+        case when relationship_weight is not null then relationship_score end as relationship_score,
+        relationship_weight,
+        relationship_weight * relationship_score / nullif(weight_present, 0) as relationship_points,
+        case when engagement_weight is not null then engagement_score end as engagement_score,
+        engagement_weight,
+        engagement_weight * engagement_score / nullif(weight_present, 0) as engagement_points
+    from summed
+)
+
+select
+    aggregated.*,
+    override_summary.override_detail,
+    override_summary.override_detail is not null as has_override,
+    coalesce(override_summary.overall_override_score, aggregated.computed_health_score) as health_score,
+    coalesce(
+        override_summary.overall_override_score is not null
+        or (
+            aggregated.data_completeness_pct > 0
+            and aggregated.data_completeness_pct >= settings.min_data_completeness_pct
+            and aggregated.computed_health_score is not null
+        ),
+        false
+    ) as is_scored,
+    settings.score_confidence_high_min_pct,
+    settings.score_confidence_medium_min_pct
+from aggregated
+cross join settings
+left join override_summary
+    on aggregated.customer_id = override_summary.customer_id and aggregated.score_date = override_summary.score_date;
+
+-- Segments: thresholds and churn-risk bands in force, advocacy, hard rules, churning.
+create or replace temp table segmented as
+with thresholds_in_force as (
+    select score_dates.score_date, thresholds.*
+    from seed_segment_thresholds as thresholds
+    inner join score_dates on thresholds.valid_from <= score_dates.score_date
+    qualify thresholds.valid_from = max(thresholds.valid_from) over (partition by score_dates.score_date)
+),
+
+churn_risk_bands_in_force as (
+    select score_dates.score_date, bands.*
+    from seed_churn_risk_bands as bands
+    inner join score_dates on bands.valid_from <= score_dates.score_date
+    qualify bands.valid_from = max(bands.valid_from) over (partition by score_dates.score_date)
+),
+
+rules_hit as (
+    select
+        metric_values.customer_id,
+        metric_values.score_date,
+        hard_rules.rule_name,
+        hard_rules.forced_segment,
+        hard_rules.reason
+    from metric_values
+    inner join seed_hard_rules as hard_rules
+        on metric_values.dimension = hard_rules.dimension and metric_values.metric_name = hard_rules.metric_name
+    where
+        case hard_rules.operator
+            when '>=' then metric_values.metric_value >= hard_rules.threshold
+            when '>' then metric_values.metric_value > hard_rules.threshold
+            when '<=' then metric_values.metric_value <= hard_rules.threshold
+            when '<' then metric_values.metric_value < hard_rules.threshold
+            when '=' then metric_values.metric_value = hard_rules.threshold
+            else false
+        end
+),
+
+forced as (
+    select
+        rules_hit.customer_id,
+        rules_hit.score_date,
+        rules_hit.forced_segment,
+        rules_hit.reason as forced_reason,
+        thresholds_in_force.segment_order as forced_segment_order
+    from rules_hit
+    inner join thresholds_in_force
+        on rules_hit.score_date = thresholds_in_force.score_date and rules_hit.forced_segment = thresholds_in_force.segment
+    qualify row_number() over (
+        partition by rules_hit.customer_id, rules_hit.score_date
+        order by thresholds_in_force.segment_order, rules_hit.rule_name
+    ) = 1
+),
+
+churn_risk_banded as (
+    select combined.customer_id, combined.score_date, bands.churn_risk
+    from combined
+    inner join churn_risk_bands_in_force as bands
+        on combined.score_date = bands.score_date and combined.health_score >= bands.min_score
+    where combined.is_scored
+    qualify row_number() over (partition by combined.customer_id, combined.score_date order by bands.min_score desc) = 1
+),
+
+advocacy as (
+    select
+        combined.customer_id,
+        combined.score_date,
+        coalesce(satisfaction_scores.nps_category = 'promoter', false)
+        or coalesce(engagement_scores.has_advocacy, false) as has_advocacy
+    from combined
+    left join satisfaction_scores
+        on combined.customer_id = satisfaction_scores.customer_id and combined.score_date = satisfaction_scores.score_date
+    left join engagement_scores
+        on combined.customer_id = engagement_scores.customer_id and combined.score_date = engagement_scores.score_date
+),
+
+eligible_bands as (
+    select
+        advocacy.customer_id,
+        advocacy.score_date,
+        thresholds_in_force.segment,
+        thresholds_in_force.min_score,
+        thresholds_in_force.segment_order,
+        lead(thresholds_in_force.min_score) over (
+            partition by advocacy.customer_id, advocacy.score_date order by thresholds_in_force.min_score
+        ) as next_min_score
+    from advocacy
+    inner join thresholds_in_force
+        on
+            advocacy.score_date = thresholds_in_force.score_date
+            and (advocacy.has_advocacy or not coalesce(thresholds_in_force.requires_advocacy, false))
+),
+
+banded as (
+    select eligible_bands.*
+    from eligible_bands
+    inner join combined
+        on
+            eligible_bands.customer_id = combined.customer_id
+            and eligible_bands.score_date = combined.score_date
+            and eligible_bands.min_score <= combined.health_score
+    qualify row_number() over (
+        partition by eligible_bands.customer_id, eligible_bands.score_date order by eligible_bands.min_score desc
+    ) = 1
+),
+
+segments as (
+    select
+        combined.customer_id,
+        combined.score_date,
+        case
+            when not combined.is_scored then 'insufficient_data'
+            when lifecycle.lifecycle_status = 'churning' then 'at_risk'
+            when forced.forced_segment_order < banded.segment_order then forced.forced_segment
+            else banded.segment
+        end as score_segment,
+        case
+            when not combined.is_scored then false
+            when lifecycle.lifecycle_status = 'churning' then true
+            else coalesce(forced.forced_segment_order <= banded.segment_order, false)
+        end as is_segment_forced,
+        case
+            when not combined.is_scored then null
+            when lifecycle.lifecycle_status = 'churning' then 'Cancellation requested'
+            when forced.forced_segment_order <= banded.segment_order then forced.forced_reason
+        end as segment_forced_reason
+    from combined
+    inner join lifecycle
+        on combined.customer_id = lifecycle.customer_id and combined.score_date = lifecycle.score_date
+    left join banded
+        on combined.customer_id = banded.customer_id and combined.score_date = banded.score_date
+    left join forced
+        on combined.customer_id = forced.customer_id and combined.score_date = forced.score_date
+)
+
+select
+    segments.*,
+    advocacy.has_advocacy,
+    segment_band.min_score as band_min_score,
+    segment_band.next_min_score as band_max_score,
+    churn_risk_banded.churn_risk as churn_risk_90d
+from segments
+inner join advocacy
+    on segments.customer_id = advocacy.customer_id and segments.score_date = advocacy.score_date
+left join eligible_bands as segment_band
+    on
+        segments.customer_id = segment_band.customer_id
+        and segments.score_date = segment_band.score_date
+        and segments.score_segment = segment_band.segment
+left join churn_risk_banded
+    on segments.customer_id = churn_risk_banded.customer_id and segments.score_date = churn_risk_banded.score_date;
+
+drop view temp.main.metric_values;
