@@ -197,8 +197,8 @@ deltas as (
 
     -- The days scored, so that each has a row to read the running sums on.
     select
-        customer_id,
-        score_date as delta_date,
+        lifecycle.customer_id,
+        lifecycle.score_date as delta_date,
         0 as touchpoints_delta,
         0 as advocacy_unknown_delta,
         cast(null as double) as entering_points,
@@ -207,6 +207,8 @@ deltas as (
         cast(null as date) as advocacy_date
 
     from lifecycle
+    inner join score_dates
+        on lifecycle.score_date = score_dates.score_date
 
 ),
 
@@ -292,6 +294,8 @@ per_customer as (
     cross join bounds
     cross join engagement_settings
     cross join settings
+    inner join score_dates
+        on rolling.delta_date = score_dates.score_date
     where rolling.touchpoints > 0
 
 ),

@@ -100,6 +100,9 @@ customer_plans as (
         known_plans.plan is not null as has_feature_list
 
     from lifecycle
+    -- The days of this run only, whatever else the lifecycle table holds.
+    inner join score_dates
+        on lifecycle.score_date = score_dates.score_date
     left join known_plans
         on lifecycle.plan = known_plans.plan
 
