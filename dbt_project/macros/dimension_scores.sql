@@ -169,7 +169,7 @@ dimension_scores as (
     cast({{ expression }} as {{ dbt.type_string() }})
 {%- endmacro %}
 
-{#- A number rounded to a whole, as text. -#}
+{#- A number rounded to a whole (stable_round), as text. -#}
 {% macro whole_text(expression) -%}
-    cast(cast(round({{ expression }}, 0) as bigint) as {{ dbt.type_string() }})
+    cast(cast({{ stable_round(expression, 0) }} as bigint) as {{ dbt.type_string() }})
 {%- endmacro %}

@@ -25,10 +25,24 @@
     cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0)
 {%- endmacro %}
 
+{#-
+    A sum that does not depend on the order its rows are added in (an aggregate): each term is
+    rounded to `scale` decimals and summed as a decimal, so DuckDB may use every thread and two
+    runs still agree to the last bit. Returned as a double; null when no row has a value.
+-#}
+{% macro exact_sum(expression, scale=18) -%}
+    cast(sum(cast({{ expression }} as decimal(38, {{ scale }}))) as double)
+{%- endmacro %}
+
+{#- The mean of the values present, summed with exact_sum (an aggregate). -#}
+{% macro exact_avg(expression, scale=18) -%}
+    {{ exact_sum(expression, scale) }} / nullif(count({{ expression }}), 0)
+{%- endmacro %}
+
 {#- Weighted mean over the rows where the value is present; null when none is (an aggregate). -#}
 {% macro weighted_mean(value, weight) -%}
-    sum(case when {{ value }} is not null then {{ value }} * {{ weight }} end)
-    / nullif(sum(case when {{ value }} is not null then {{ weight }} end), 0)
+    {{ exact_sum('case when ' ~ value ~ ' is not null then ' ~ value ~ ' * ' ~ weight ~ ' end') }}
+    / nullif({{ exact_sum('case when ' ~ value ~ ' is not null then ' ~ weight ~ ' end') }}, 0)
 {%- endmacro %}
 
 {#-
@@ -124,4 +138,22 @@
         cast(max(half_life_days) as double) as half_life_days
     from {{ ref('dimension_settings') }}
     where dimension = '{{ dimension }}'
+{%- endmacro %}
+
+{#-
+    Decimals kept of a decayed sum computed as a running sum grown from an anchor day and decayed
+    back to the day: the two powers leave the last bits of a double uncertain (0.5 may read
+    0.49999999999999994), so such sums are rounded to this many decimals.
+-#}
+{% macro rescaled_sum_decimals() -%}
+    9
+{%- endmacro %}
+
+{#-
+    Rounds to `decimals` after a first rounding to rescaled_sum_decimals(): a value that is a half
+    of the last decimal up to a float error (62.49999999999999 for 62.5) rounds as the half does,
+    away from zero, whichever way the error of its sums fell.
+-#}
+{% macro stable_round(expression, decimals) -%}
+    round(round({{ expression }}, {{ rescaled_sum_decimals() }}), {{ decimals }})
 {%- endmacro %}

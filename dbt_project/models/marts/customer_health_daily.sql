@@ -194,27 +194,28 @@ final as (
         stabilised.override_detail,
 
         ---------- scores
-        -- Rounded to 4 decimals: parallel float sums differ in the last bits from run to run,
-        -- and a backfill must reproduce day-by-day runs exactly.
-        case when stabilised.is_scored then round(stabilised.health_score, 4) end as health_score,
+        -- Rounded to 4 decimals (stable_round: a half up to a float error rounds as the half), so
+        -- that the last bits of a float, which depend on how its sums were computed, never show.
+        case when stabilised.is_scored then {{ stable_round('stabilised.health_score', 4) }} end as health_score,
         {% for dimension in dimensions -%}
-            round(stabilised.{{ dimension }}_score, 4) as {{ dimension }}_score,
+            {{ stable_round('stabilised.' ~ dimension ~ '_score', 4) }} as {{ dimension }}_score,
         {% endfor -%}
-        round(stabilised.data_completeness_pct, 4) as data_completeness_pct,
+        {{ stable_round('stabilised.data_completeness_pct', 4) }} as data_completeness_pct,
         stabilised.dimensions_scored,
         stabilised.score_confidence,
         stabilised.churn_risk_90d,
         case when stabilised.is_scored then stabilised.health_rank end as health_rank,
-        case when stabilised.is_scored then round(stabilised.health_percentile, 4) end as health_percentile,
+        case when stabilised.is_scored then {{ stable_round('stabilised.health_percentile', 4) }} end
+            as health_percentile,
         case when stabilised.is_scored then stabilised.plan_rank end as plan_rank,
-        case when stabilised.is_scored then round(stabilised.plan_percentile, 4) end as plan_percentile,
+        case when stabilised.is_scored then {{ stable_round('stabilised.plan_percentile', 4) }} end as plan_percentile,
         stabilised.band_min_score,
         stabilised.band_max_score,
 
         ---------- weights and contributions
         {% for dimension in dimensions -%}
             stabilised.{{ dimension }}_weight,
-            round(stabilised.{{ dimension }}_points, 4) as {{ dimension }}_points,
+            {{ stable_round('stabilised.' ~ dimension ~ '_points', 4) }} as {{ dimension }}_points,
         {% endfor -%}
 
         ---------- numerics

@@ -24,10 +24,10 @@ summary as (
         max(customer_health.health_color) as health_color,
         max(customer_health.as_of_date) as as_of_date,
         count(*) as customers,
-        sum(customer_health.mrr_reporting) as total_mrr_reporting,
+        {{ exact_sum('customer_health.mrr_reporting') }} as total_mrr_reporting,
         max(customer_health.reporting_currency) as reporting_currency,
         count(case when customer_health.is_fx_rate_missing then 1 end) as customers_missing_fx_rate,
-        avg(customer_health.health_score) as avg_health_score,
+        {{ exact_avg('customer_health.health_score') }} as avg_health_score,
         min(customer_health.health_score) as min_health_score,
         max(customer_health.health_score) as max_health_score
 

@@ -63,7 +63,7 @@ deciles as (
         count(*) as observations,
         sum(churned_within_horizon) as churned,
         avg(cast(churned_within_horizon as double)) as churn_rate,
-        avg(churn_risk_90d) as predicted_churn_risk
+        {{ exact_avg('churn_risk_90d') }} as predicted_churn_risk
 
     from overall_scores
     group by score_decile

@@ -127,11 +127,11 @@ per_customer as (
         score_date,
         max(window_days) as window_days,
         count(*) as invoices_considered,
-        sum(case when is_overdue then amount else 0 end) as overdue_amount,
+        {{ exact_sum('case when is_overdue then amount else 0 end') }} as overdue_amount,
         -- Null when an overdue invoice cannot be converted (sum skips nulls, so count them).
         case
             when count(case when is_overdue and amount_in_mrr_currency is null then 1 end) = 0
-                then sum(case when is_overdue then amount_in_mrr_currency else 0 end)
+                then {{ exact_sum('case when is_overdue then amount_in_mrr_currency else 0 end') }}
         end as overdue_amount_in_mrr_currency,
         max(days_past_due) as max_days_past_due,
         -- A failure is known once the invoice is due (the status carries no date of its own).

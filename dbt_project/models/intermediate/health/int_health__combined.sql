@@ -132,8 +132,13 @@ weighted as (
         dimension_scores.dimension_detail,
         weights_in_force.weight_set,
         weights_in_force.weight,
-        sum(case when dimension_scores.dimension_score is not null then weights_in_force.weight end)
-            over (partition by dimension_scores.customer_id, dimension_scores.score_date)
+        -- A decimal sum: the same to the last bit in whatever order the rows come (exact_sum).
+        cast(sum(
+            cast(
+                case when dimension_scores.dimension_score is not null then weights_in_force.weight end
+                as decimal(38, 18)
+            )
+        ) over (partition by dimension_scores.customer_id, dimension_scores.score_date) as double)
             as weight_present
 
     from dimension_scores
@@ -179,7 +184,9 @@ combined as (
             when sum(case when dimension_score is not null then weight end) > 0
                 then {{ clamp(weighted_mean('dimension_score', 'weight')) }}
         end as computed_health_score,
-        100.0 * {{ ratio('sum(case when dimension_score is not null then weight else 0 end)', 'sum(weight)') }}
+        100.0 * {{ ratio(
+            exact_sum('case when dimension_score is not null then weight else 0 end'), exact_sum('weight')
+        ) }}
             as data_completeness_pct,
         count(dimension_score) as dimensions_scored,
         max(case when driver_rank = 1 and points_lost > 0 then dimension end) as primary_driver,

@@ -120,7 +120,7 @@ micro_ratings as (
     select
         customer_id,
         score_date,
-        avg(touchpoint_rating_pct) as micro_rating_pct,
+        {{ exact_avg('touchpoint_rating_pct') }} as micro_rating_pct,
         max(recency_weight) as micro_rating_recency,
         min(touchpoint_rating_pct) as lowest_touchpoint_rating_pct
 

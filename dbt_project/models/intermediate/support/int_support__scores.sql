@@ -106,7 +106,7 @@ per_customer as (
         count(case when is_first_response_in_sla then 1 end) as first_response_in_sla,
         count(is_resolved_in_sla) as resolution_sla_known,
         count(case when is_resolved_in_sla then 1 end) as resolved_in_sla,
-        avg(csat) as avg_ticket_csat
+        {{ exact_avg('csat') }} as avg_ticket_csat
 
     from windowed
     group by customer_id, score_date

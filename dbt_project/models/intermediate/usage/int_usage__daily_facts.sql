@@ -31,7 +31,7 @@ daily_facts as (
         coalesce(user_id, '(unknown)') as user_id,
         feature,
         count(*) as event_count,
-        sum(quantity) as quantity,
+        {{ exact_sum('quantity') }} as quantity,
         max(_load_id) as last_load_id
 
     from events

@@ -6,6 +6,11 @@
     features (events per active user, a percentile within the plan) and the trend in events
     against the window before. A customer with no activity in the last `freshness_days` has no
     row: stale usage is missing, not zero.
+    One pass whatever the number of days scored: every fact enters the window on its day and
+    leaves it window_days later, and running sums of these changes over each customer's days
+    (integer counts, so the order they are added in cannot change them) are the window's totals
+    on each day; distinct users and features count spans of activity that never overlap. A run
+    reads the facts of its days' windows only (and of the window before, for the trend).
 -#}
 {%- set metrics = dimension_metrics()['usage'] -%}
 with
@@ -51,17 +56,16 @@ day_numbers as (
 fact_days as (
 
     -- Every day a score date of this run looks back to: the usage window and the one before it,
-    -- or the freshness window when longer. Users and features count in the window only.
-    select
+    -- or the freshness window when longer. A fact read but outside every window enters and
+    -- leaves the rolling sums before any day scored, so it changes nothing.
+    select distinct
         cast({{ dbt.dateadd('day', '1 - day_numbers.generated_number', 'score_dates.score_date') }} as date)
-            as activity_date,
-        bool_or(day_numbers.generated_number <= usage_settings.window_days) as is_in_window
+            as activity_date
 
     from score_dates
     cross join usage_settings
     cross join day_numbers
     where day_numbers.generated_number <= greatest(2 * usage_settings.window_days, usage_settings.freshness_days)
-    group by cast({{ dbt.dateadd('day', '1 - day_numbers.generated_number', 'score_dates.score_date') }} as date)
 
 ),
 
@@ -69,9 +73,7 @@ recent_facts as (
 
     -- A daily run reads those days of facts, not the whole history: joined on the day, so the
     -- engine skips the rest of a table stored in day order.
-    select
-        daily_facts.*,
-        fact_days.is_in_window
+    select daily_facts.*
 
     from daily_facts
     inner join fact_days
@@ -98,8 +100,33 @@ customer_plans as (
         known_plans.plan is not null as has_feature_list
 
     from lifecycle
+    -- The days of this run only, whatever else the lifecycle table holds.
+    inner join score_dates
+        on lifecycle.score_date = score_dates.score_date
     left join known_plans
         on lifecycle.plan = known_plans.plan
+
+),
+
+customer_plan_set as (
+
+    -- The plans a customer holds on the days scored (one, unless it changed plan): the rolling
+    -- sums run once per customer and plan, so breadth and depth count the features of the plan
+    -- held on the day.
+    select distinct
+        customer_id,
+        plan,
+        feature_plan,
+        has_feature_list
+
+    from customer_plans
+
+),
+
+last_score_day as (
+
+    select max(score_date) as last_score_date
+    from score_dates
 
 ),
 
@@ -115,20 +142,6 @@ customer_days as (
 
 ),
 
-feature_days as (
-
-    select
-        customer_id,
-        activity_date,
-        feature,
-        sum(event_count) as event_count
-
-    from recent_facts
-    where is_in_window
-    group by customer_id, activity_date, feature
-
-),
-
 user_days as (
 
     select distinct
@@ -137,17 +150,28 @@ user_days as (
         activity_date
 
     from recent_facts
-    where is_in_window
+
+),
+
+feature_days as (
+
+    select
+        customer_id,
+        feature,
+        activity_date,
+        sum(event_count) as event_count
+
+    from recent_facts
+    group by customer_id, feature, activity_date
 
 ),
 
 user_spans as (
 
-    -- A user counts as active on the score dates from an active day until the window ends or the
-    -- next active day starts: the spans of a user never overlap, so counting them is distinct.
+    -- A user counts as active on the days from an active day until the window ends or the next
+    -- active day starts: the spans of a user never overlap, so counting them is distinct.
     select
         user_days.customer_id,
-        user_days.user_id,
         user_days.activity_date as span_start_date,
         least(
             coalesce(
@@ -164,117 +188,321 @@ user_spans as (
 
 ),
 
-active_users as (
+feature_spans as (
+
+    -- The same spans per feature: distinct features in the window.
+    select
+        feature_days.customer_id,
+        feature_days.feature,
+        feature_days.activity_date as span_start_date,
+        least(
+            coalesce(
+                lead(feature_days.activity_date) over (
+                    partition by feature_days.customer_id, feature_days.feature
+                    order by feature_days.activity_date
+                ),
+                cast('9999-12-31' as date)
+            ),
+            cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'feature_days.activity_date') }} as date)
+        ) as span_end_date
+
+    from feature_days
+    cross join usage_settings
+
+),
+
+customer_deltas as (
+
+    -- Each fact enters the window on its day and leaves it window_days later (entering the
+    -- window before, which it leaves after twice window_days): a running sum of these changes
+    -- over the days is the rolling window, in one pass whatever the number of days scored.
+    -- Integer counts only, so the sums do not depend on the order they are added in.
+    select
+        customer_days.customer_id,
+        customer_days.activity_date as delta_date,
+        1 as active_days_delta,
+        customer_days.event_count as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        customer_days.activity_date
+
+    from customer_days
+
+    union all
 
     select
-        user_spans.customer_id,
-        score_dates.score_date,
-        count(*) as active_users
+        customer_days.customer_id,
+        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }} as date)
+            as delta_date,
+        -1 as active_days_delta,
+        -customer_days.event_count as events_delta,
+        customer_days.event_count as previous_events_delta,
+        0 as active_users_delta,
+        cast(null as date) as activity_date
+
+    from customer_days
+    cross join usage_settings
+
+    union all
+
+    select
+        customer_days.customer_id,
+        cast({{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }} as date)
+            as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        -customer_days.event_count as previous_events_delta,
+        0 as active_users_delta,
+        cast(null as date) as activity_date
+
+    from customer_days
+    cross join usage_settings
+
+    union all
+
+    select
+        customer_id,
+        span_start_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        1 as active_users_delta,
+        cast(null as date) as activity_date
 
     from user_spans
-    inner join score_dates
+
+    union all
+
+    select
+        customer_id,
+        span_end_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        -1 as active_users_delta,
+        cast(null as date) as activity_date
+
+    from user_spans
+
+),
+
+counted_features as (
+
+    -- The features that count towards breadth (the plan's, or every one for a plan without a
+    -- list) and towards depth (the key features of the plan's list, or of `default`).
+    select
+        customer_plan_set.customer_id,
+        customer_plan_set.plan,
+        feature_spans.feature,
+        feature_spans.span_start_date,
+        feature_spans.span_end_date,
+        case
+            when customer_plan_set.has_feature_list then plan_features_seed.feature is not null
+            else true
+        end as is_breadth_feature
+
+    from customer_plan_set
+    inner join feature_spans
+        on customer_plan_set.customer_id = feature_spans.customer_id
+    left join plan_features_seed
         on
-            user_spans.span_start_date <= score_dates.score_date
-            and user_spans.span_end_date > score_dates.score_date
-    group by user_spans.customer_id, score_dates.score_date
+            customer_plan_set.feature_plan = plan_features_seed.plan
+            and feature_spans.feature = plan_features_seed.feature
+
+),
+
+key_feature_days as (
+
+    select
+        customer_plan_set.customer_id,
+        customer_plan_set.plan,
+        feature_days.activity_date,
+        sum(feature_days.event_count) as event_count
+
+    from customer_plan_set
+    inner join feature_days
+        on customer_plan_set.customer_id = feature_days.customer_id
+    inner join plan_features_seed
+        on
+            customer_plan_set.feature_plan = plan_features_seed.plan
+            and feature_days.feature = plan_features_seed.feature
+    where plan_features_seed.is_key_feature
+    group by customer_plan_set.customer_id, customer_plan_set.plan, feature_days.activity_date
+
+),
+
+plan_deltas as (
+
+    select
+        customer_plan_set.customer_id,
+        customer_plan_set.plan,
+        customer_deltas.delta_date,
+        customer_deltas.active_days_delta,
+        customer_deltas.events_delta,
+        customer_deltas.previous_events_delta,
+        customer_deltas.active_users_delta,
+        0 as features_delta,
+        0 as key_events_delta,
+        customer_deltas.activity_date
+
+    from customer_plan_set
+    inner join customer_deltas
+        on customer_plan_set.customer_id = customer_deltas.customer_id
+
+    union all
+
+    select
+        customer_id,
+        plan,
+        span_start_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        1 as features_delta,
+        0 as key_events_delta,
+        cast(null as date) as activity_date
+
+    from counted_features
+    where is_breadth_feature
+
+    union all
+
+    select
+        customer_id,
+        plan,
+        span_end_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        -1 as features_delta,
+        0 as key_events_delta,
+        cast(null as date) as activity_date
+
+    from counted_features
+    where is_breadth_feature
+
+    union all
+
+    select
+        customer_id,
+        plan,
+        activity_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        0 as features_delta,
+        event_count as key_events_delta,
+        cast(null as date) as activity_date
+
+    from key_feature_days
+
+    union all
+
+    select
+        key_feature_days.customer_id,
+        key_feature_days.plan,
+        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'key_feature_days.activity_date') }} as date)
+            as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        0 as features_delta,
+        -key_feature_days.event_count as key_events_delta,
+        cast(null as date) as activity_date
+
+    from key_feature_days
+    cross join usage_settings
+
+    union all
+
+    -- The days scored, so that each has a row to read the running sums on.
+    select
+        customer_id,
+        plan,
+        score_date as delta_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as previous_events_delta,
+        0 as active_users_delta,
+        0 as features_delta,
+        0 as key_events_delta,
+        cast(null as date) as activity_date
+
+    from customer_plans
+
+),
+
+daily_deltas as (
+
+    select
+        plan_deltas.customer_id,
+        plan_deltas.plan,
+        plan_deltas.delta_date,
+        sum(plan_deltas.active_days_delta) as active_days_delta,
+        sum(plan_deltas.events_delta) as events_delta,
+        sum(plan_deltas.previous_events_delta) as previous_events_delta,
+        sum(plan_deltas.active_users_delta) as active_users_delta,
+        sum(plan_deltas.features_delta) as features_delta,
+        sum(plan_deltas.key_events_delta) as key_events_delta,
+        max(plan_deltas.activity_date) as activity_date
+
+    from plan_deltas
+    cross join last_score_day
+    where plan_deltas.delta_date <= last_score_day.last_score_date
+    group by plan_deltas.customer_id, plan_deltas.plan, plan_deltas.delta_date
+
+),
+
+rolling as (
+
+    select
+        customer_id,
+        plan,
+        delta_date,
+        {% for column in [
+            'active_days', 'events', 'previous_events', 'active_users', 'features', 'key_events'
+        ] -%}
+            sum({{ column }}_delta) over (
+                partition by customer_id, plan order by delta_date rows between unbounded preceding and current row
+            ) as {{ column }}_rolling,
+        {% endfor -%}
+        max(activity_date) over (
+            partition by customer_id, plan order by delta_date rows between unbounded preceding and current row
+        ) as last_activity_date
+
+    from daily_deltas
 
 ),
 
 day_totals as (
 
-    -- Days and events in the window and the one before; the customer is fresh with any activity
-    -- in the last freshness_days.
+    -- The running sums on each day scored; the customer is fresh with any activity in the last
+    -- freshness_days.
     select
-        customer_days.customer_id,
-        score_dates.score_date,
-        max(usage_settings.window_days) as window_days,
-        max(customer_days.activity_date) as last_activity_date,
-        count(
-            case
-                when customer_days.activity_date
-                    > {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
-                    then 1
-            end
-        ) as active_days,
-        sum(
-            case
-                when customer_days.activity_date
-                    > {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
-                    then customer_days.event_count
-                else 0
-            end
-        ) as events_current_window,
-        sum(
-            case
-                when customer_days.activity_date
-                    <= {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
-                    and customer_days.activity_date
-                    > {{ dbt.dateadd('day', '-2 * usage_settings.window_days', 'score_dates.score_date') }}
-                    then customer_days.event_count
-                else 0
-            end
-        ) as events_previous_window,
-        bool_or(
-            customer_days.activity_date
-            > {{ dbt.dateadd('day', '-usage_settings.freshness_days', 'score_dates.score_date') }}
-        ) as is_fresh
+        rolling.customer_id,
+        rolling.delta_date as score_date,
+        usage_settings.window_days,
+        rolling.last_activity_date,
+        rolling.active_days_rolling as active_days,
+        rolling.events_rolling as events_current_window,
+        rolling.previous_events_rolling as events_previous_window,
+        rolling.active_users_rolling as active_users,
+        rolling.features_rolling as features_used,
+        rolling.key_events_rolling as key_feature_events,
+        rolling.last_activity_date
+        > {{ dbt.dateadd('day', '-usage_settings.freshness_days', 'rolling.delta_date') }} as is_fresh
 
-    from customer_days
+    from rolling
     cross join usage_settings
-    inner join score_dates
-        on
-            customer_days.activity_date <= score_dates.score_date
-            and customer_days.activity_date > {{ dbt.dateadd(
-                'day',
-                '-greatest(2 * usage_settings.window_days, usage_settings.freshness_days)',
-                'score_dates.score_date'
-            ) }}
-    group by customer_days.customer_id, score_dates.score_date
-
-),
-
-feature_windows as (
-
-    select
-        feature_days.customer_id,
-        score_dates.score_date,
-        feature_days.feature,
-        sum(feature_days.event_count) as event_count
-
-    from feature_days
-    cross join usage_settings
-    inner join score_dates
-        on
-            feature_days.activity_date <= score_dates.score_date
-            and feature_days.activity_date
-            > {{ dbt.dateadd('day', '-usage_settings.window_days', 'score_dates.score_date') }}
-    group by feature_days.customer_id, score_dates.score_date, feature_days.feature
-
-),
-
-feature_totals as (
-
-    -- Only the plan's features count towards breadth (every feature used, for a plan without a
-    -- list); its key features towards depth.
-    select
-        feature_windows.customer_id,
-        feature_windows.score_date,
-        count(
-            case when customer_plans.has_feature_list then plan_features_seed.feature else feature_windows.feature end
-        ) as features_used,
-        sum(case when plan_features_seed.is_key_feature then feature_windows.event_count else 0 end)
-            as key_feature_events
-
-    from feature_windows
     inner join customer_plans
         on
-            feature_windows.customer_id = customer_plans.customer_id
-            and feature_windows.score_date = customer_plans.score_date
-    left join plan_features_seed
-        on
-            customer_plans.feature_plan = plan_features_seed.plan
-            and feature_windows.feature = plan_features_seed.feature
-    group by feature_windows.customer_id, feature_windows.score_date
+            rolling.customer_id = customer_plans.customer_id
+            and rolling.plan = customer_plans.plan
+            and rolling.delta_date = customer_plans.score_date
 
 ),
 
@@ -289,21 +517,36 @@ features_available as (
 
 ),
 
+unlisted_plan_features as (
+
+    -- A plan without a feature list: the features any of its customers used in the window on the
+    -- day (only those customers' facts are joined day by day).
+    select distinct
+        customer_plans.plan,
+        customer_plans.score_date,
+        recent_facts.feature
+
+    from customer_plans
+    cross join usage_settings
+    inner join recent_facts
+        on
+            customer_plans.customer_id = recent_facts.customer_id
+            and customer_plans.score_date >= recent_facts.activity_date
+            and {{ dbt.dateadd('day', '-usage_settings.window_days', 'customer_plans.score_date') }}
+            < recent_facts.activity_date
+    where not customer_plans.has_feature_list
+
+),
+
 plan_catalogues as (
 
-    -- A plan without a feature list: the features any of its customers used in the window.
     select
-        customer_plans.plan,
-        feature_windows.score_date,
-        count(distinct feature_windows.feature) as features_available
+        plan,
+        score_date,
+        count(*) as features_available
 
-    from feature_windows
-    inner join customer_plans
-        on
-            feature_windows.customer_id = customer_plans.customer_id
-            and feature_windows.score_date = customer_plans.score_date
-    where not customer_plans.has_feature_list
-    group by customer_plans.plan, feature_windows.score_date
+    from unlisted_plan_features
+    group by plan, score_date
 
 ),
 
@@ -319,9 +562,9 @@ per_customer as (
         day_totals.window_days,
         day_totals.last_activity_date,
         day_totals.active_days,
-        coalesce(active_users.active_users, 0) as active_users,
-        coalesce(feature_totals.features_used, 0) as features_used,
-        coalesce(feature_totals.key_feature_events, 0) as key_feature_events,
+        day_totals.active_users,
+        day_totals.features_used,
+        day_totals.key_feature_events,
         day_totals.events_current_window,
         day_totals.events_previous_window
 
@@ -330,14 +573,6 @@ per_customer as (
         on
             day_totals.customer_id = customer_plans.customer_id
             and day_totals.score_date = customer_plans.score_date
-    left join active_users
-        on
-            day_totals.customer_id = active_users.customer_id
-            and day_totals.score_date = active_users.score_date
-    left join feature_totals
-        on
-            day_totals.customer_id = feature_totals.customer_id
-            and day_totals.score_date = feature_totals.score_date
     where day_totals.is_fresh
 
 ),
