@@ -7,12 +7,20 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
+# A range of days in one run: Dagster batches its per-day events, and records one "planned" event
+# per asset (orchestration/defs/instance.py); the webserver and daemon create runs too.
+export DAGSTER_EVENT_BATCH_SIZE ?= 10000
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := False
 export CHS_DATA_DIR ?= $(CURDIR)/data
 export CHS_WAREHOUSE_PATH ?= $(CHS_DATA_DIR)/warehouse.duckdb
 export CHS_LANDING_DIR ?= $(CHS_DATA_DIR)/landing
+# DuckDB's memory limit (a size like 8GB, or a share of RAM) and spill folder, for dbt
+# (profiles.yml) and every heavy Python connection (orchestration/duckdb_settings.py).
+export CHS_DUCKDB_MEMORY_LIMIT ?= 60%
+export CHS_DUCKDB_TEMP_DIR ?= $(CHS_DATA_DIR)/tmp
 # Keep pip's and dbt's caches and config out of the user's home folder.
 export PIP_CACHE_DIR := $(CURDIR)/.venv/.pip-cache
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -29,21 +37,22 @@ HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromis
 export CHS_HISTORY_START_DATE ?= $(HISTORY_START)
 
 .PHONY: run test test-fast dev install sample pipeline lint sqllint pytest dbt-test clean \
-	calibrate accept-calibration chromium dashboard docs docs-serve
+	calibrate accept-calibration chromium dashboard docs docs-serve bench bench-smoke
 
 $(BIN)/dagster: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,dashboard]'
+	$(BIN)/pip install --quiet -e '.[dev,dashboard,bench]'
 	touch $@
 
 install: $(BIN)/dagster $(DAGSTER_HOME)/dagster.yaml
 
 # Run monitoring: a run whose process died (killed, machine restarted) is marked failed instead
-# of staying "in progress"; the daemon of `make dev` does the monitoring.
-$(DAGSTER_HOME)/dagster.yaml: Makefile
+# of staying "in progress"; the daemon of `make dev` does the monitoring. The event log writes a
+# backfill's per-day events in one transaction (orchestration/defs/instance.py).
+$(DAGSTER_HOME)/dagster.yaml: Makefile orchestration/defs/instance.py $(BIN)/dagster
 	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n  poll_interval_seconds: 30\n  max_resume_run_attempts: 0\n' > $@
+	$(BIN)/python -m orchestration.defs.instance $(DAGSTER_HOME) > $@
 
 sample: install
 	$(BIN)/python -m orchestration.sample_data --customers $(CUSTOMERS) --days $(DAYS) \
@@ -135,7 +144,21 @@ dbt-test: install
 	$(BIN)/python -m orchestration.ingestion
 	$(BIN)/dbt build --vars '{"score_from_date": "2026-04-01", "as_of_date": "$(END_DATE)"}'
 
-test: lint sqllint pytest dbt-test
+# The pipeline against plain DuckDB, side by side (README "Performance"): SIZE=small (10k
+# customers), medium (100k) or large (1M), or sample (make run's 2,000), a year of history
+# unless BENCH_DAYS says fewer.
+# Prints the ratios, writes data/bench/<size>-<date>.json and data/bench/time_vs_size.png.
+SIZE ?= small
+BENCH_DAYS ?= 365
+bench: install
+	$(BIN)/python -m benchmarks.bench --size $(SIZE) --days $(BENCH_DAYS)
+
+# `make test`'s smoke run of the benchmark: SIZE=small over fewer days, so it takes minutes.
+SMOKE_BENCH_DAYS ?= 7
+bench-smoke: install
+	$(BIN)/python -m benchmarks.bench --size small --days $(SMOKE_BENCH_DAYS)
+
+test: lint sqllint pytest dbt-test bench-smoke
 
 clean:
 	rm -rf data target logs .dagster_home

@@ -21,8 +21,12 @@ from orchestration.defs.checks import (
     mart_expectation_checks,
     reconciliation_checks,
 )
+from orchestration.defs.instance import apply_speed_settings
 from orchestration.defs.resources import build_resources
 from orchestration.defs.schedules import daily_refresh_job, daily_refresh_schedule
+
+# Batched per-day events of a range run, in any process that loads this code (run workers too).
+apply_speed_settings()
 
 defs = Definitions(
     assets=[

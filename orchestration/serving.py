@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.duckdb_settings import connect
 from orchestration.project import data_dir
 
 # Every mart a reader may query, in the order they are published.
@@ -78,7 +79,8 @@ def publish(warehouse: Path, target_dir: Path | None = None, run_id: str = "") -
     temporary.unlink(missing_ok=True)
     shutil.rmtree(parquet_version, ignore_errors=True)
 
-    con = duckdb.connect(str(temporary))
+    # Copies every mart: the memory limit keeps a large history from exhausting RAM.
+    con = connect(temporary)
     try:
         con.execute(f"attach '{_literal(warehouse)}' as warehouse (read_only)")
         row_counts: dict[str, int] = {}

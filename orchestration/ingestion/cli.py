@@ -13,8 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import duckdb
-
+from orchestration.duckdb_settings import connect
 from orchestration.ingestion.config import load_config
 from orchestration.ingestion.load import load_source
 from orchestration.ingestion.sources import SOURCES
@@ -41,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(args.config)
     args.warehouse.parent.mkdir(parents=True, exist_ok=True)
     failed = False
-    with duckdb.connect(str(args.warehouse)) as con:
+    with connect(args.warehouse) as con:
         for name in args.source or SOURCES:
             report = load_source(con, name, args.landing, config)
             loaded = sum(f.status == "loaded" for f in report.files)

@@ -1,0 +1,254 @@
+"""`python -m benchmarks.bench --size small|medium|large [--days N]`: see `__init__.py`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench.results import (
+    build_record,
+    draw_chart,
+    format_table,
+    read_records,
+    record_path,
+    write_record,
+)
+from benchmarks.bench.sizes import (
+    DEFAULT_DAYS,
+    END_DATE,
+    SEED,
+    SIZES,
+    Size,
+    history_dates,
+    landing_cache,
+)
+from benchmarks.bench.steps import StepResult, dbt_model_seconds, run_step
+from orchestration.defs.instance import instance_yaml
+from orchestration.project import REPO_ROOT
+
+BIN = Path(sys.executable).parent
+PLAIN_SCRIPT = REPO_ROOT / "benchmarks" / "plain" / "history.py"
+
+
+class Bench:
+    """One run: the steps in order, each a child process, their figures collected."""
+
+    def __init__(self, size: Size, days: int, bench_dir: Path) -> None:
+        self.size, self.days, self.bench_dir = size, days, bench_dir
+        self.first, self.last = history_dates(days, END_DATE)
+        self.landing = landing_cache(bench_dir, size, days)
+        self.work = bench_dir / size.name / f"run-{days}d"
+        self.logs = self.work / "logs"
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.facts: dict[str, Any] = {}
+
+    def env(self, data_dir: Path) -> dict[str, str]:
+        """The pipeline's environment, its data (warehouse, serving, spill) in `data_dir`."""
+        return {
+            **os.environ,
+            "CHS_DATA_DIR": str(data_dir),
+            "CHS_WAREHOUSE_PATH": str(data_dir / "warehouse.duckdb"),
+            "CHS_LANDING_DIR": str(self.landing),
+            "CHS_DUCKDB_TEMP_DIR": str(data_dir / "tmp"),
+            "CHS_HISTORY_START_DATE": self.first.isoformat(),
+            "DAGSTER_HOME": str(data_dir / "dagster_home"),
+            "DBT_PROFILES_DIR": str(REPO_ROOT),
+            "PYTHONPATH": str(REPO_ROOT),
+        }
+
+    def step(self, name: str, command: list[str], data_dir: Path, **extra: Any) -> StepResult:
+        print(f"[bench] {name} ...", flush=True)
+        result = run_step(name, command, self.env(data_dir), REPO_ROOT, self.logs)
+        result.extra.update(extra)
+        self.steps[name] = result.as_json()
+        print(
+            f"[bench] {name}: {result.seconds:,.1f} s, peak RSS {result.max_rss_mib:,.0f} MiB",
+            flush=True,
+        )
+        return result
+
+    def task(self, name: str, task: str, data_dir: Path, *args: str) -> dict[str, Any]:
+        """A child of benchmarks.bench.tasks; its own figures are kept beside the step's."""
+        result_file = self.logs / f"{name}.json"
+        command = [
+            str(BIN / "python"),
+            "-m",
+            "benchmarks.bench.tasks",
+            task,
+            "--result",
+            str(result_file),
+            *args,
+        ]
+        self.step(name, command, data_dir)
+        figures = json.loads(result_file.read_text())
+        self.steps[name]["extra"].update(figures)
+        return figures
+
+    def dbt(self, name: str, data_dir: Path, *args: str) -> StepResult:
+        target = data_dir / "target"
+        result = self.step(name, [str(BIN / "dbt"), *args, "--target-path", str(target)], data_dir)
+        self.steps[name]["extra"]["model_seconds"] = dbt_model_seconds(target)
+        return result
+
+    def parse(self, data_dir: Path, target: Path) -> None:
+        command = [str(BIN / "dbt"), "parse", "--quiet", "--target-path", str(target)]
+        run_step(f"parse-{data_dir.name}", command, self.env(data_dir), REPO_ROOT, self.logs)
+
+    def vars(self, first: date, last: date) -> str:
+        return json.dumps({"score_from_date": first.isoformat(), "as_of_date": last.isoformat()})
+
+    # ---- the steps
+
+    def generate(self) -> None:
+        marker = self.landing / ".complete"
+        if marker.exists():
+            print(f"[bench] landing cached in {self.landing}", flush=True)
+            return
+        shutil.rmtree(self.landing, ignore_errors=True)
+        self.step(
+            "generate",
+            [
+                str(BIN / "python"), "-m", "orchestration.sample_data",
+                "--customers", str(self.size.customers), "--days", str(self.days),
+                "--seed", str(SEED), "--end-date", self.last.isoformat(),
+                "--format", "parquet", "--out", str(self.landing),
+            ],
+            self.work,
+        )  # fmt: skip
+        marker.write_text(json.dumps({"customers": self.size.customers, "days": self.days}) + "\n")
+
+    def ingestion_side_by_side(self, warehouse_dir: Path) -> None:
+        bare = self.work / "bare"
+        self.task("bare_load", "bare-load", bare, "--landing", str(self.landing),
+                  "--warehouse", str(bare / "bare.duckdb"))  # fmt: skip
+        shutil.rmtree(bare, ignore_errors=True)
+        self.step(
+            "ingestion", [str(BIN / "python"), "-m", "orchestration.ingestion"], warehouse_dir
+        )
+
+    def history_side_by_side(self, warehouse_dir: Path) -> None:
+        self.dbt("seed", warehouse_dir, "seed", "--quiet")
+        history = ["run", "--quiet", "--select", "+customer_health_daily"]
+        self.dbt("history_rebuild", warehouse_dir, *history, "--full-refresh",
+                 "--vars", self.vars(self.first, self.last))  # fmt: skip
+        # Keep the rebuild's compiled statements: the daily run overwrites target/.
+        compiled = self.work / "compiled"
+        shutil.rmtree(compiled, ignore_errors=True)
+        shutil.copytree(warehouse_dir / "target" / "run", compiled / "run")
+        shutil.copy(warehouse_dir / "target" / "run_results.json", compiled / "run_results.json")
+        warehouse = warehouse_dir / "warehouse.duckdb"
+        with_connection = self.task(
+            "compiled_sql", "compiled-sql", warehouse_dir, "--run-dir", str(compiled / "run"),
+            "--order", str(compiled / "run_results.json"), "--warehouse", str(warehouse),
+        )  # fmt: skip
+        print(f"[bench] compiled SQL: {with_connection['models']} models", flush=True)
+        if PLAIN_SCRIPT.exists():
+            plain = self.task("plain_history", "plain-history", warehouse_dir,
+                              "--warehouse", str(warehouse), "--first", self.first.isoformat(),
+                              "--last", self.last.isoformat())  # fmt: skip
+            self.facts["plain_comparison"] = plain["comparison"]
+            print(f"[bench] plain script against dbt: {plain['comparison']}", flush=True)
+        else:
+            self.facts["plain_comparison"] = None
+            print(f"[bench] SKIPPED (b) the plain script: {PLAIN_SCRIPT} is missing "
+                  "(history_rebuild_ratio is n/a)", flush=True)  # fmt: skip
+        self.dbt("daily_run", warehouse_dir, *history, "--vars", self.vars(self.last, self.last))
+
+    def pipeline_side_by_side(self) -> None:
+        """The whole pipeline under Dagster (`make pipeline`'s launch) against the same work bare:
+        ingestion, the three dbt builds of orchestration/defs/assets/dbt.py, the checks, the
+        publication. Each on a fresh warehouse of its own."""
+        from orchestration.defs.assets.dbt import CURRENT_EXCLUDE, CURRENT_SELECT, DAILY_SELECT
+
+        dagster_dir, bare_dir = self.work / "dagster", self.work / "bare_pipeline"
+        for folder in (dagster_dir, bare_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+            (folder / "dagster_home").mkdir(parents=True)
+        # The same Dagster instance as `make run`'s (its event log, run monitoring).
+        home = dagster_dir / "dagster_home"
+        (home / "dagster.yaml").write_text(instance_yaml(home))
+        # As `make pipeline` does: `dbt parse` in the environment of the run, so that dg launch
+        # reads this checkout's manifest and each dbt command can parse partially; likewise
+        # for the bare twin's target folder. Not timed (make run's wall time leaves it out too).
+        self.parse(dagster_dir, REPO_ROOT / "target")
+        self.parse(bare_dir, bare_dir / "target")
+        self.step(
+            "dagster_pipeline",
+            [
+                str(BIN / "dg"), "launch", "--assets", "* and not key:calibration_proposal",
+                "-m", "orchestration.definitions",
+                "--partition-range", f"{self.first.isoformat()}...{self.last.isoformat()}",
+            ],
+            dagster_dir,
+        )  # fmt: skip
+        self.step(
+            "bare_ingestion", [str(BIN / "python"), "-m", "orchestration.ingestion"], bare_dir
+        )
+        self.dbt("bare_sources", bare_dir, "build", "--quiet", "--exclude", "int_score_dates+")
+        self.dbt("bare_daily", bare_dir, "build", "--quiet", "--select", DAILY_SELECT,
+                 "--vars", self.vars(self.first, self.last))  # fmt: skip
+        self.dbt("bare_current", bare_dir, "build", "--quiet", "--select", CURRENT_SELECT,
+                 "--exclude", CURRENT_EXCLUDE)  # fmt: skip
+        self.task("bare_validate", "validate-publish", bare_dir)
+
+    def run(self, with_pipeline: bool) -> dict[str, Any]:
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.generate()
+        warehouse_dir = self.work / "history"
+        shutil.rmtree(warehouse_dir, ignore_errors=True)
+        warehouse_dir.mkdir(parents=True)
+        self.ingestion_side_by_side(warehouse_dir)
+        self.history_side_by_side(warehouse_dir)
+        if with_pipeline:
+            self.pipeline_side_by_side()
+        self.facts.update(self.counts(warehouse_dir / "warehouse.duckdb"))
+        # The warehouses of a large run take tens of GB: keep the logs and compiled SQL only
+        # (the cached landing stays for the next run).
+        for folder in (warehouse_dir, self.work / "dagster", self.work / "bare_pipeline"):
+            shutil.rmtree(folder, ignore_errors=True)
+        return build_record(self.size.name, self.size.customers, self.days,
+                            datetime.now(UTC).date(), self.steps, self.facts)  # fmt: skip
+
+    def counts(self, warehouse: Path) -> dict[str, Any]:
+        import duckdb
+
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            events = con.execute("select count(*) from raw.product_usage").fetchone()[0]
+            history = con.execute("select count(*) from main.customer_health_daily").fetchone()[0]
+        return {"usage_events": events, "history_rows": history}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=list(SIZES), default="small")
+    parser.add_argument(
+        "--days", type=int, default=DEFAULT_DAYS, help="days of history (`make test` uses fewer)"
+    )
+    parser.add_argument("--bench-dir", type=Path, default=REPO_ROOT / "data" / "bench")
+    parser.add_argument(
+        "--no-pipeline",
+        action="store_true",
+        help="leave out the Dagster pipeline and its bare twin (the Dagster part of step d)",
+    )
+    args = parser.parse_args(argv)
+    bench_dir = args.bench_dir.resolve()
+    bench = Bench(SIZES[args.size], args.days, bench_dir)
+    record = bench.run(with_pipeline=not args.no_pipeline)
+    path = write_record(
+        record, record_path(bench_dir, args.size, date.fromisoformat(record["run_date"]), args.days)
+    )
+    chart = draw_chart(read_records(bench_dir), bench_dir / "time_vs_size.png")
+    print()
+    print(format_table(record))
+    print(f"\nwrote {path} and {chart}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Child processes of the benchmark that are not the pipeline's own commands:
+
+    python -m benchmarks.bench.tasks bare-load --landing DIR --warehouse FILE --result FILE
+    python -m benchmarks.bench.tasks compiled-sql --run-dir DIR --order FILE --warehouse FILE ...
+    python -m benchmarks.bench.tasks plain-history --warehouse FILE --first D --last D ...
+    python -m benchmarks.bench.tasks validate-publish --result FILE
+
+Each writes its own figures (seconds inside the process, counts) as JSON to `--result`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestration.duckdb_settings import connect
+from orchestration.ingestion.sources import SOURCES
+from orchestration.project import REPO_ROOT
+
+# The first relation a compiled dbt model creates: `create [or replace] table|view "db"."s"."n"`.
+_CREATED = re.compile(
+    r"create\s+(?:or\s+replace\s+)?(?:temp\s+|temporary\s+)?(table|view)\s+"
+    r'"(?P<database>[^"]+)"\."(?P<schema>[^"]+)"\."(?P<name>[^"]+)"',
+    re.IGNORECASE,
+)
+_TMP_SUFFIX = "__dbt_tmp"
+
+
+def bare_load(landing: Path, warehouse: Path) -> dict[str, Any]:
+    """`create table as select * from read_parquet(...)` of every source's files: DuckDB's own
+    reading and typing, with no validation, quarantine, lineage or ledger."""
+    for suffix in ("", ".wal"):
+        Path(f"{warehouse}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    rows = 0
+    with connect(warehouse) as con:
+        for source in SOURCES:
+            files = sorted((landing / source).glob("*.parquet"))
+            if not files:
+                continue
+            listed = ", ".join(f"'{f}'" for f in files)
+            read = f"read_parquet([{listed}], union_by_name = true)"
+            con.execute(f"create table {source} as select * from {read}")
+            rows += con.execute(f"select count(*) from {source}").fetchone()[0]
+        con.execute("checkpoint")
+    return {"seconds": round(time.perf_counter() - started, 3), "rows": rows}
+
+
+def created_relation(sql: str) -> tuple[str, str, str, str]:
+    """(kind, schema, name written, final name) of the relation a compiled model creates."""
+    match = _CREATED.search(sql)
+    if match is None:
+        raise ValueError("no `create table|view` in the compiled model")
+    name = match["name"]
+    final = name.removesuffix(_TMP_SUFFIX)
+    return match[1].lower(), match["schema"], name, final
+
+
+def profile_settings() -> dict[str, str]:
+    """The literal DuckDB settings of profiles.yml (the templated ones come from the environment
+    through `connect`), so the compiled SQL runs with the threads dbt's models have."""
+    profile = yaml.safe_load((REPO_ROOT / "profiles.yml").read_text())
+    settings = profile["customer_health"]["outputs"]["dev"].get("settings", {})
+    return {key: str(value) for key, value in settings.items() if "{{" not in str(value)}
+
+
+def compiled_sql(run_dir: Path, order: list[str], warehouse: Path) -> dict[str, Any]:
+    """Runs dbt's compiled statements (`target/run/...`) of the models in `order` (dbt's own
+    completion order, so parents come first) in one DuckDB connection; a `__dbt_tmp` relation
+    replaces its model the way dbt renames it."""
+    files = {path.stem: path for path in run_dir.rglob("*.sql")}
+    statements = []
+    for model in order:
+        if model not in files:
+            continue  # ephemeral models and tests have no statement of their own
+        sql = files[model].read_text()
+        statements.append((model, sql, created_relation(sql)))
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with connect(warehouse) as con:
+        for key, value in profile_settings().items():
+            con.execute(f"set {key} = '{value}'")
+        for model, sql, (kind, schema, name, final) in statements:
+            began = time.perf_counter()
+            con.execute(f"drop {kind} if exists {schema}.{name}")
+            if name == final:
+                # An incremental model's full refresh creates its table under its own name.
+                con.execute(f"drop {kind} if exists {schema}.{final}")
+            con.execute(sql)
+            if name != final:
+                con.execute(f"drop {kind} if exists {schema}.{final}")
+                con.execute(f"alter {kind} {schema}.{name} rename to {final}")
+            timings[model] = round(time.perf_counter() - began, 3)
+        con.execute("checkpoint")
+    return {
+        "seconds": round(time.perf_counter() - started, 3),
+        "models": len(statements),
+        "model_seconds": timings,
+    }
+
+
+def plain_history(warehouse: Path, first: date, last: date) -> dict[str, Any]:
+    """The hand-written plain DuckDB script of `benchmarks/plain/` and its row-for-row
+    comparison with dbt's `customer_health_daily`."""
+    from benchmarks.plain.history import build_plain_history, compare_with_dbt
+
+    seconds = build_plain_history(warehouse, first, last)
+    return {"seconds": round(seconds, 3), "comparison": compare_with_dbt(warehouse)}
+
+
+def validate_publish() -> dict[str, Any]:
+    """What Dagster's checks and serving asset do after dbt, without Dagster: every mart's Great
+    Expectations suite, then the publication of the serving copy."""
+    from orchestration.defs.checks import run_mart_suite
+    from orchestration.project import warehouse_path
+    from orchestration.serving import publish, serving_dir
+    from orchestration.validation import MART_SUITES
+
+    started = time.perf_counter()
+    failed = [table for table in MART_SUITES if not run_mart_suite(table).success]
+    if failed:
+        raise SystemExit(f"Great Expectations suites failed: {', '.join(failed)}")
+    publish(warehouse_path(), serving_dir(), run_id="bench")
+    return {"seconds": round(time.perf_counter() - started, 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "task", choices=["bare-load", "compiled-sql", "plain-history", "validate-publish"]
+    )
+    parser.add_argument("--result", type=Path, required=True)
+    parser.add_argument("--landing", type=Path)
+    parser.add_argument("--warehouse", type=Path)
+    parser.add_argument("--run-dir", type=Path)
+    parser.add_argument("--order", type=Path, help="run_results.json giving the models' order")
+    parser.add_argument("--first", type=date.fromisoformat)
+    parser.add_argument("--last", type=date.fromisoformat)
+    args = parser.parse_args(argv)
+    if args.task == "bare-load":
+        figures = bare_load(args.landing, args.warehouse)
+    elif args.task == "compiled-sql":
+        results = json.loads(args.order.read_text())["results"]
+        order = [
+            r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")
+        ]
+        figures = compiled_sql(args.run_dir, order, args.warehouse)
+    elif args.task == "plain-history":
+        figures = plain_history(args.warehouse, args.first, args.last)
+    else:
+        figures = validate_publish()
+    args.result.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""DuckDB's memory limit and spill folder, from the environment, for every heavy connection.
+
+`CHS_DUCKDB_MEMORY_LIMIT` (a DuckDB size such as `8GB`, or a share of RAM; default `60%`) and
+`CHS_DUCKDB_TEMP_DIR` (default `<CHS_DATA_DIR>/tmp`): above the limit DuckDB spills to the folder
+instead of the process dying. dbt reads the same two variables in profiles.yml; the Makefile
+exports them once, and `apply_defaults()` sets them for processes started without it (Dagster,
+tests), so dbt and Python agree.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from orchestration.project import data_dir
+
+MEMORY_LIMIT_ENV = "CHS_DUCKDB_MEMORY_LIMIT"
+TEMP_DIR_ENV = "CHS_DUCKDB_TEMP_DIR"
+# Share of RAM DuckDB may hold (DuckDB reads a percentage itself): leaves room for Python, dbt
+# and Dagster beside it. profiles.yml repeats this default.
+DEFAULT_MEMORY_LIMIT = "60%"
+
+
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def temp_directory() -> Path:
+    return Path(os.environ.get(TEMP_DIR_ENV) or data_dir() / "tmp").resolve()
+
+
+def duckdb_config() -> dict[str, str]:
+    """The `config` of a DuckDB connection that does heavy work; creates the spill folder."""
+    spill = temp_directory()
+    spill.mkdir(parents=True, exist_ok=True)
+    return {"memory_limit": memory_limit(), "temp_directory": str(spill)}
+
+
+def connect(database: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to `database` with the memory limit and spill folder."""
+    return duckdb.connect(str(database), config=duckdb_config())
+
+
+def apply_defaults() -> None:
+    """Exports both variables when unset, so a dbt started from this process uses them too."""
+    os.environ.setdefault(MEMORY_LIMIT_ENV, memory_limit())
+    os.environ.setdefault(TEMP_DIR_ENV, str(temp_directory()))
+    temp_directory().mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,139 @@
+"""The pure parts of `make bench` (benchmarks/bench/results.py): ratio keys, the JSON record,
+the table and the chart. No timing is asserted: the figures here are made up."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from benchmarks.bench.results import (
+    build_record,
+    compute_ratios,
+    draw_chart,
+    format_table,
+    read_records,
+    record_path,
+    write_record,
+)
+from benchmarks.bench.sizes import SIZES, history_dates, landing_cache
+
+RATIO_KEYS = {
+    "ingestion_ratio",
+    "history_rebuild_ratio",
+    "daily_vs_rebuild_ratio",
+    "dbt_overhead_ratio",
+    "dagster_overhead_ratio",
+    "dagster_share",
+    "overhead_ratio",
+    "history_rebuild_rss_ratio",
+    "ingestion_rss_ratio",
+}
+
+
+def step(seconds: float, rss: float = 100.0) -> dict[str, object]:
+    return {"name": "x", "seconds": seconds, "max_rss_mib": rss, "extra": {}}
+
+
+def every_step(scale: float = 1.0) -> dict[str, dict[str, object]]:
+    return {
+        "bare_load": step(2 * scale, 200),
+        "ingestion": step(6 * scale, 300),
+        "history_rebuild": step(40 * scale, 900),
+        "plain_history": step(10 * scale, 450),
+        "compiled_sql": step(20 * scale),
+        "daily_run": step(4 * scale),
+        "dagster_pipeline": step(100 * scale, 1200),
+        "bare_ingestion": step(6 * scale),
+        "bare_sources": step(10 * scale),
+        "bare_daily": step(40 * scale),
+        "bare_current": step(14 * scale),
+        "bare_validate": step(10 * scale),
+    }
+
+
+def test_each_ratio_is_its_steps_seconds_over_its_baseline() -> None:
+    ratios = compute_ratios(every_step())
+    assert set(ratios) == RATIO_KEYS
+    assert ratios["ingestion_ratio"] == 3.0
+    assert ratios["history_rebuild_ratio"] == 4.0
+    assert ratios["daily_vs_rebuild_ratio"] == 0.1
+    assert ratios["dbt_overhead_ratio"] == 2.0
+    # The bare twin of the pipeline is the sum of its five steps: 80 s.
+    assert ratios["dagster_overhead_ratio"] == 1.25
+    assert ratios["dagster_share"] == 0.2
+    assert ratios["overhead_ratio"] == 2.5
+    assert ratios["history_rebuild_rss_ratio"] == 2.0
+    assert ratios["ingestion_rss_ratio"] == 1.5
+
+
+def test_a_ratio_whose_step_did_not_run_is_none_not_zero() -> None:
+    steps = every_step()
+    del steps["plain_history"]  # benchmarks/plain/ missing: step (b) skipped
+    del steps["dagster_pipeline"]
+    ratios = compute_ratios(steps)
+    assert ratios["history_rebuild_ratio"] is None
+    assert ratios["history_rebuild_rss_ratio"] is None
+    assert ratios["dagster_overhead_ratio"] is None
+    assert ratios["dagster_share"] is None
+    assert ratios["overhead_ratio"] is None
+    assert ratios["ingestion_ratio"] == 3.0
+
+
+def test_record_holds_ratios_by_name_and_raw_seconds_and_rss_of_every_step(
+    tmp_path: Path,
+) -> None:
+    steps = every_step()
+    record = build_record("small", 10_000, 365, date(2026, 12, 2), steps, {"usage_events": 5})
+    path = write_record(record, record_path(tmp_path, "small", date(2026, 12, 2), 365))
+    assert path == tmp_path / "small-2026-12-02.json"
+    stored = json.loads(path.read_text())
+    assert stored.keys() >= RATIO_KEYS
+    assert stored["size"] == "small" and stored["customers"] == 10_000 and stored["days"] == 365
+    assert stored["seconds"] == {name: s["seconds"] for name, s in steps.items()}
+    assert stored["max_rss_mib"]["dagster_pipeline"] == 1200
+    assert stored["peak_rss_mib"] == 1200
+    assert stored["usage_events"] == 5
+
+
+def test_a_shorter_history_is_named_in_the_record_file() -> None:
+    assert record_path(Path("b"), "small", date(2026, 12, 2), 14) == Path(
+        "b/small-14d-2026-12-02.json"
+    )
+
+
+def test_table_shows_every_ratio_and_says_n_a_for_a_skipped_one() -> None:
+    steps = every_step()
+    del steps["plain_history"]
+    table = format_table(build_record("small", 10_000, 365, date(2026, 12, 2), steps, {}))
+    for key in RATIO_KEYS:
+        assert key in table
+    line = next(line for line in table.splitlines() if line.startswith("history_rebuild_ratio"))
+    assert "n/a" in line
+    assert "dagster_pipeline" in table
+
+
+def test_chart_is_drawn_from_every_record_in_the_folder(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    for size, customers, scale in (("small", 10_000, 1.0), ("medium", 100_000, 9.0)):
+        record = build_record(size, customers, 365, date(2026, 12, 2), every_step(scale), {})
+        write_record(record, record_path(tmp_path, size, date(2026, 12, 2), 365))
+    (tmp_path / "notes.json").write_text('["not a record"]')
+    records = read_records(tmp_path)
+    assert sorted(r["customers"] for r in records) == [10_000, 100_000]
+    chart = draw_chart(records, tmp_path / "time_vs_size.png")
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sizes_and_their_cached_landing() -> None:
+    assert [(s.name, s.customers) for s in SIZES.values()] == [
+        ("sample", 2_000),
+        ("small", 10_000),
+        ("medium", 100_000),
+        ("large", 1_000_000),
+    ]
+    assert history_dates(365) == (date(2025, 10, 1), date(2026, 9, 30))
+    assert landing_cache(Path("d"), SIZES["small"], 365) == Path("d/small/landing")
+    assert landing_cache(Path("d"), SIZES["small"], 14) == Path("d/small/landing-14d")
