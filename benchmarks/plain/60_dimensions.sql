@@ -1,5 +1,6 @@
 -- Each dimension's sub-score (after its own rules) and the sentence that explains it.
-create or replace macro whole_text(x) as cast(cast(round(x, 0) as bigint) as varchar);
+create or replace macro stable_round(x, n) as round(round(x, 9), n);
+create or replace macro whole_text(x) as cast(cast(stable_round(x, 0) as bigint) as varchar);
 
 create or replace temp table usage_scores as
 select
