@@ -143,9 +143,10 @@ def fit_metric_shape(
     prior_rows: float,
     min_churners_per_bin: int = 1,
 ) -> list[tuple[float, float]]:
-    """Bands (lower bound, 0-100 score) of a metric from churn rates in quantile bins of its
-    values: the lowest churn rate scores 100, the highest 0, any direction or shape (a
-    first-year peak in tenure, say). Fewer bins when churners are few (about
+    """Bands (lower bound, 0-100 score) of a metric from churn rates in bins of its values cut
+    where the rate changes (`_supervised_edges`): the lowest churn rate scores 100, the highest
+    0, any direction or shape (a first-year peak in tenure, say). Fewer bins when churners are
+    few (about
     `min_churners_per_bin` each); rates are shrunk towards the overall rate by `prior_rows`.
     The first band starts at -inf's stand-in, -1e9, so every value falls in a band."""
     values = values.astype(float)
