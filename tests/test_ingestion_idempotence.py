@@ -18,32 +18,13 @@ import pytest
 
 from orchestration.ingestion import cli as ingest
 from orchestration.sample_data import generate
+from tests.warehouse_hashes import table_hashes
 
 pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"
 CORPUS = REPO_ROOT / "tests" / "data" / "ingestion"
-
-
-def table_hashes(warehouse: Path, schema: str) -> dict[str, str]:
-    """md5 of every table of a schema, rows in a fixed order."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = ? and table_type = 'BASE TABLE' order by 1",
-                [schema],
-            ).fetchall()
-        ]
-        return {
-            table: con.execute(
-                f"select md5(coalesce(string_agg(t::varchar, '|' order by t::varchar), ''))"
-                f' from {schema}."{table}" as t'
-            ).fetchone()[0]
-            for table in tables
-        }
 
 
 def raw_hashes(warehouse: Path) -> dict[str, str]:

@@ -22,6 +22,7 @@ import yaml
 
 from orchestration.ingestion import cli as ingest
 from orchestration.sample_data import generate
+from tests.warehouse_hashes import table_hashes
 
 pytestmark = pytest.mark.slow
 
@@ -33,21 +34,7 @@ FIRST_SCORE_DATE = "2026-06-01"
 
 def mart_hashes(warehouse: Path) -> dict[str, str]:
     """md5 of every mart (schema main), rows in a fixed order."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = 'main' and table_type = 'BASE TABLE' order by 1"
-            ).fetchall()
-        ]
-        return {
-            table: con.execute(
-                f"select md5(coalesce(string_agg(t::varchar, '|' order by t::varchar), ''))"
-                f' from main."{table}" as t'
-            ).fetchone()[0]
-            for table in tables
-        }
+    return table_hashes(warehouse, "main")
 
 
 def profiles_with_duckdb_threads(folder: Path, threads: int) -> Path:
