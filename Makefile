@@ -37,7 +37,8 @@ HISTORY_START := $(shell $(PYTHON) -c "import datetime as d; print(d.date.fromis
 export CHS_HISTORY_START_DATE ?= $(HISTORY_START)
 
 .PHONY: run test test-fast dev install sample pipeline lint sqllint pytest dbt-test clean \
-	calibrate accept-calibration chromium dashboard docs docs-serve bench bench-smoke
+	calibrate accept-calibration chromium dashboard docs docs-serve bench bench-smoke java \
+	install-spark test-spark
 
 $(BIN)/dagster: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -158,7 +159,38 @@ SMOKE_BENCH_DAYS ?= 7
 bench-smoke: install
 	$(BIN)/python -m benchmarks.bench --size small --days $(SMOKE_BENCH_DAYS)
 
-test: lint sqllint pytest dbt-test bench-smoke
+# The Spark side (`make test-spark`, `--target spark`): dbt-spark and pyspark (~600 MB) in the
+# same venv, only when asked for.
+SPARK_STAMP := $(VENV)/.spark-installed
+$(SPARK_STAMP): pyproject.toml $(BIN)/dagster
+	$(BIN)/pip install --quiet -e '.[spark]'
+	touch $@
+
+install-spark: $(SPARK_STAMP)
+
+# Spark runs on Java 17 or later. Installed with apt-get when we are root; otherwise says how.
+JAVA ?= $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
+java:
+	@$(JAVA) -version >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq openjdk-17-jre-headless; \
+		else \
+			echo "Java is missing: run 'sudo apt-get install -y openjdk-17-jre-headless'" \
+				"or set JAVA_HOME to a Java 17 or later"; exit 1; \
+		fi; }
+	@version=$$($(JAVA) -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+		[ "$${version:-0}" -ge 17 ] || { echo "Spark needs Java 17 or later, found" \
+			"$$($(JAVA) -version 2>&1 | head -1): install openjdk-17-jre-headless or set JAVA_HOME"; \
+			exit 1; }
+
+# The `make dbt-test` sample built on DuckDB and on Spark (local, session mode) in
+# data/test-spark; every mart compared row for row, floats to 4 decimals (README "Scaling out").
+test-spark: install-spark java
+	$(BIN)/python -m orchestration.spark.check --work $(CURDIR)/data/test-spark \
+		--end-date $(END_DATE)
+
+test: lint sqllint pytest dbt-test test-spark bench-smoke
 
 clean:
 	rm -rf data target logs .dagster_home

@@ -9,7 +9,7 @@
     select
         {{ groups }},
         count(*) as observations,
-        sum(churned_within_horizon) as churned,
+        cast(sum(churned_within_horizon) as bigint) as churned,
         (
             sum(case when churned_within_horizon = 0 then average_rank else 0 end)
             - 0.5 * (count(*) - sum(churned_within_horizon)) * (count(*) - sum(churned_within_horizon) + 1)

@@ -102,13 +102,18 @@
 {%- endmacro %}
 
 
-{#- Config of an incremental model stored by day: delete+insert by day, day partitions on Spark. -#}
-{% macro incremental_by_day_config(day_column) -%}
+{#-
+    Config of an incremental model stored by day: delete+insert by `unique_key` (default: the
+    day) on DuckDB, insert_overwrite of day partitions on Spark (a run writes whole days).
+-#}
+{% macro incremental_by_day_config(day_column, unique_key=none) -%}
+    {#- dbt-databricks builds on dbt-spark: the same strategy there. -#}
+    {%- set on_spark = target.type in ['spark', 'databricks'] -%}
     {{ return({
         'materialized': 'incremental',
-        'unique_key': day_column,
-        'incremental_strategy': 'insert_overwrite' if target.type == 'spark' else 'delete+insert',
-        'partition_by': [day_column] if target.type == 'spark' else none,
+        'unique_key': unique_key or day_column,
+        'incremental_strategy': 'insert_overwrite' if on_spark else 'delete+insert',
+        'partition_by': [day_column] if on_spark else none,
         'on_schema_change': 'fail',
     }) }}
 {%- endmacro %}

@@ -116,9 +116,9 @@ range_check as (
         {{ dbt.datediff('first_score_date', 'last_score_date', 'day') }}
         >= {{ var('max_score_days') }} as is_too_long,
         'int_score_dates: the range '
-        || cast(first_score_date as varchar)
+        || cast(first_score_date as string)
         || ' to '
-        || cast(last_score_date as varchar)
+        || cast(last_score_date as string)
         || ' has more days than max_score_days ({{ var("max_score_days") }}): '
         || 'split it into several runs or raise the var' as message
 

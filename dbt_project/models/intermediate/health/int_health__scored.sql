@@ -47,9 +47,10 @@ ranked as (
     select
         customer_id,
         score_date,
-        rank() over (partition by score_date order by health_score desc) as health_rank,
+        -- bigint on both engines (Spark's rank() is an int).
+        cast(rank() over (partition by score_date order by health_score desc) as bigint) as health_rank,
         100.0 * percent_rank() over (partition by score_date order by health_score) as health_percentile,
-        rank() over (partition by score_date, plan order by health_score desc) as plan_rank,
+        cast(rank() over (partition by score_date, plan order by health_score desc) as bigint) as plan_rank,
         100.0 * percent_rank() over (partition by score_date, plan order by health_score) as plan_percentile
 
     from scored_with_plan
