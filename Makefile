@@ -99,7 +99,7 @@ sqllint: install
 	$(BIN)/sqlfluff lint dbt_project/models
 	cd orchestration/sample_data/sql && $(abspath $(BIN))/sqlfluff lint .
 
-pytest: install chromium
+pytest: install install-spark java chromium
 	$(BIN)/python -m pytest -q
 
 # The tests that run neither dbt nor Dagster nor a child process of the pipeline (not marked

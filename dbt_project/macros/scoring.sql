@@ -152,8 +152,10 @@
 {#-
     Rounds to `decimals` after a first rounding to rescaled_sum_decimals(): a value that is a half
     of the last decimal up to a float error (62.49999999999999 for 62.5) rounds as the half does,
-    away from zero, whichever way the error of its sums fell.
+    away from zero, whichever way the error of its sums fell. The half is rounded as a decimal:
+    DuckDB rounds the binary value of a double (0.20625 is 0.2062499999... there, so 0.2062) and
+    Spark its shortest decimal form (0.2063); a decimal rounds the same on both engines.
 -#}
 {% macro stable_round(expression, decimals) -%}
-    round(round({{ expression }}, {{ rescaled_sum_decimals() }}), {{ decimals }})
+    cast(round(cast(round({{ expression }}, {{ rescaled_sum_decimals() }}) as decimal(38, {{ rescaled_sum_decimals() }})), {{ decimals }}) as double)
 {%- endmacro %}

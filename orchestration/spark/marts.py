@@ -39,8 +39,8 @@ def spark_table_dir(spark_warehouse: Path, table: str, schema: str = MART_SCHEMA
 
 def _duckdb_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
-        "select table_name from duck.information_schema.tables"
-        " where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+        "select table_name from information_schema.tables where table_catalog = 'duck'"
+        " and table_schema = ? and table_type = 'BASE TABLE' order by 1",
         [MART_SCHEMA],
     ).fetchall()
     return [name for (name,) in rows]
