@@ -15,7 +15,8 @@
 {%- endmacro %}
 
 {% macro spark__create_landing_tables() -%}
-    {%- if execute -%}
+    {#- Only the commands that read sources: `dbt compile` or `dbt seed` needs no landing. -#}
+    {%- if execute and flags.WHICH in ['build', 'run', 'test', 'retry'] -%}
         {%- set root = env_var('CHS_SPARK_LANDING_DIR', env_var('CHS_DATA_DIR', 'data') ~ '/spark/landing') -%}
         {%- for node in graph.sources.values() -%}
             {%- set location = root ~ '/' ~ node.schema ~ '/' ~ node.identifier -%}
