@@ -168,13 +168,14 @@ $(SPARK_STAMP): pyproject.toml $(BIN)/dagster
 
 install-spark: $(SPARK_STAMP)
 
-# Spark runs on Java 17 or later. Installed with apt-get when we are root; otherwise says how.
+# Spark runs on Java 17 or later. Installed with apt-get when we are root (never upgraded: a JVM
+# running while its JDK is replaced fails to start child processes); otherwise says how.
 JAVA ?= $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
 java:
 	@$(JAVA) -version >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-				apt-get install -y -qq openjdk-17-jre-headless; \
+				apt-get install -y -qq --no-upgrade openjdk-17-jre-headless; \
 		else \
 			echo "Java is missing: run 'sudo apt-get install -y openjdk-17-jre-headless'" \
 				"or set JAVA_HOME to a Java 17 or later"; exit 1; \
