@@ -42,7 +42,9 @@ overall_scores as (
 
     select
         *,
-        ntile(10) over (partition by score_date order by score) as score_decile
+        -- Ties in score are split between deciles by customer, not in whatever order the
+        -- engine met them (which differs between engines, and between runs on more threads).
+        ntile(10) over (partition by score_date order by score, customer_id) as score_decile
 
     from observations
     where subject = 'overall'
