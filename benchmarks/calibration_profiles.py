@@ -109,6 +109,8 @@ def summary(profile: str, report: dict) -> str:
         + f" ({'ordered' if ordered else 'NOT ordered'}); "
         f"churn_risk max gap {report['churn_risk_max_gap_points']} points",
         "",
+        f"Evidence: {report.get('evidence', {}).get('note', 'not reported')}.",
+        "",
         "| decile | predicted | observed | gap (points) |",
         "|---|---|---|---|",
     ]

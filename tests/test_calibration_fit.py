@@ -14,7 +14,12 @@ import pytest
 
 from orchestration.calibration import fit
 from orchestration.calibration.acceptance import accept
-from orchestration.calibration.evaluation import _churn_risk_note, reference_model_auc, segment_of
+from orchestration.calibration.evaluation import (
+    _churn_risk_note,
+    evidence_note,
+    reference_model_auc,
+    segment_of,
+)
 from orchestration.calibration.observations import DIMENSIONS, Split, label, split
 from orchestration.calibration.proposal import fit_metric_shapes, fit_weight_sets
 from orchestration.defs.assets.calibration import staleness
@@ -387,16 +392,22 @@ def test_weight_sets_fit_where_outcomes_allow_and_keep_the_live_set_without_evid
     live = {name: np.full(6, 1 / 6) for name in ("default", "growth", "starter", "onboarding")}
     rows = weight_rows(n, plan, signal=3, seed=21)
     sub = rows[[f"{d}_score" for d in DIMENSIONS]].to_numpy(float)
-    weights, source = fit_weight_sets(rows, sub, live, BOUNDS, SETTINGS | {"random_seed": 1.0})
+    weights, source, gates = fit_weight_sets(
+        rows, sub, live, BOUNDS, SETTINGS | {"random_seed": 1.0}
+    )
     assert source["default"].startswith("fitted") and source["growth"].startswith("fitted")
+    assert gates["default"]["gain"] > gates["default"]["needed"] > 0
     assert int(np.argmax(weights["growth"])) == 3
     # 40 starter customers are fewer than min_customers_per_set; nobody onboards.
     assert source["starter"] == source["onboarding"] == "default"
     assert np.array_equal(weights["starter"], weights["default"])
 
     noise = weight_rows(n, plan, signal=None, seed=21)
-    weights, source = fit_weight_sets(noise, sub, live, BOUNDS, SETTINGS | {"random_seed": 1.0})
+    weights, source, gates = fit_weight_sets(
+        noise, sub, live, BOUNDS, SETTINGS | {"random_seed": 1.0}
+    )
     assert source["default"].startswith("live")
+    assert gates["default"]["gain"] <= gates["default"]["needed"]
     assert np.array_equal(weights["default"], live["default"])
 
 
@@ -462,7 +473,7 @@ def test_a_plan_too_small_to_prove_its_own_fit_takes_the_fitted_default_set() ->
     rows["churned"] = (rng.random(n) < churn_probability).astype(int)
     live = {name: np.full(6, 1 / 6) for name in ("default", "growth", "starter", "onboarding")}
     settings = SETTINGS | {"random_seed": 1.0, "min_churners_per_set": 10.0}
-    weights, source = fit_weight_sets(rows, scores, live, BOUNDS, settings)
+    weights, source, _ = fit_weight_sets(rows, scores, live, BOUNDS, settings)
     assert source["default"].startswith("fitted")
     # 80 customers cannot prove a fit of their own; the pooled fit carries the signal to them.
     assert source["growth"].startswith("default (fitted")
@@ -529,3 +540,12 @@ def test_metric_shape_cuts_where_the_risk_changes_not_where_the_customers_bunch(
     assert any(88 <= lower <= 92 for lower in lowers)
     scores = fit.band_lookup(np.array([15.0, 60.0, 200.0]), bands)
     assert scores[1] < scores[0] < scores[2]
+
+
+def test_evidence_note_says_whether_live_weights_mean_right_or_too_little_history() -> None:
+    kept = evidence_note({"gain": 0.012, "needed": 0.04}, 2, 337, 120)
+    assert "at least 0.040" in kept and "+0.012" in kept and "cannot be told from noise" in kept
+    assert "337 churned fit observations of 120 customers" in kept
+    proposed = evidence_note({"gain": 0.07, "needed": 0.03}, 2, 1099, 400)
+    assert proposed.endswith("the fitted weights are proposed")
+    assert "could not be checked" in evidence_note(None, 2, 3, 1)

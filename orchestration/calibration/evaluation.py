@@ -197,6 +197,7 @@ def evaluate(
                 for name, w in proposal.weights.items()
             },
             "weight_set_source": proposal.weight_set_source,
+            "weight_set_gates": proposal.weight_set_gates,
             "segment_thresholds": proposal.thresholds,
             "churn_risk_bands": [
                 {"min_score": lower, "churn_risk": r} for lower, r in proposal.churn_risk_bands
@@ -317,6 +318,34 @@ def _churn_risk_note(
     return (
         f"{off}: the overall rate held ({fit_rate:.3f} fit, {hold_rate:.3f} hold-out), so the "
         f"gap is the noise of band rates learned from {fit_churned} churned fit observations"
+    )
+
+
+def evidence_note(
+    gate: dict[str, float] | None,
+    standard_errors: float,
+    fit_churned: int,
+    fit_churned_customers: int,
+) -> str:
+    """How much gain this history can prove: the bar the default weight set had to clear out of
+    fold, and what it would take to lower it. A CS lead reading "live weights kept" learns
+    whether that means "the live weights are right" or "too little history to tell"."""
+    if not gate:
+        return (
+            f"the default weight set could not be checked out of fold ({fit_churned} churned "
+            "fit observations): no proposal rests on it"
+        )
+    text = (
+        f"the default weight set had to gain at least {gate['needed']:.3f} AUC out of fold "
+        f"({standard_errors:g} standard errors of the gain, from {fit_churned} churned fit "
+        f"observations of {fit_churned_customers} customers) and gained {gate['gain']:+.3f}"
+    )
+    if gate["gain"] > gate["needed"]:
+        return text + ": the fitted weights are proposed"
+    return (
+        text + ": a real gain under that bar cannot be told from noise on this history, so the "
+        "live weights stay. The bar shrinks about as the square root of the churners: four "
+        "times the history (more customers or more months) halves it"
     )
 
 

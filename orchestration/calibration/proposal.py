@@ -15,7 +15,11 @@ import pandas as pd
 import yaml
 
 from orchestration.calibration import fit
-from orchestration.calibration.evaluation import evaluate, reference_model_auc
+from orchestration.calibration.evaluation import (
+    evaluate,
+    evidence_note,
+    reference_model_auc,
+)
 from orchestration.calibration.observations import (
     DIMENSIONS,
     Split,
@@ -40,6 +44,8 @@ class Proposal:
     thresholds: dict[str, float]
     churn_risk_bands: list[tuple[float, float]]
     metric_fit_auc: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    # weight set -> out-of-fold gain and the bar it had to clear (`fit_weight_sets`)
+    weight_set_gates: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def dbt_vars(project_root: Path = REPO_ROOT) -> dict[str, Any]:
@@ -181,7 +187,7 @@ def fit_weight_sets(
     live_sets: dict[str, np.ndarray],
     bounds: list[tuple[float, float]],
     settings: dict[str, float],
-) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+) -> tuple[dict[str, np.ndarray], dict[str, str], dict[str, dict[str, float]]]:
     """`default` from every fit row not onboarding; each plan and `onboarding` from its own rows
     when they hold enough churners and customers, else the default set's weights. A fitted set
     replaces a live one only when it beats it out of fold by `min_gain_standard_errors`
@@ -190,7 +196,11 @@ def fit_weight_sets(
     others, the AUC over all folds at once against the live weights' on the same rows. A plan
     whose own fit does not pass takes the fitted default set (when the default was fitted)
     unless its live set ranks its rows better than the default's out-of-fold scores, else
-    keeps its live set. No change without evidence."""
+    keeps its live set. No change without evidence.
+
+    Also returns, per set whose fit was checked, the out-of-fold `gain` and the bar it had to
+    clear (`needed`, `min_gain_standard_errors` standard errors): the smallest gain this much
+    history can tell from noise."""
     onboarding = fit_rows["is_onboarding"].fillna(False).to_numpy(bool)
     y = fit_rows["churned"].to_numpy()
     customer_ids = fit_rows["customer_id"].to_numpy()
@@ -209,7 +219,11 @@ def fit_weight_sets(
             scores[check] = fit.combine(sub_scores[check], np.tile(weights, (check.sum(), 1)))
         return scores
 
-    def beats(mask: np.ndarray, candidate: np.ndarray, live: np.ndarray) -> tuple[bool, str]:
+    gates: dict[str, dict[str, float]] = {}
+
+    def beats(
+        name: str, mask: np.ndarray, candidate: np.ndarray, live: np.ndarray
+    ) -> tuple[bool, str]:
         """Whether out-of-fold scores beat the live weights on the rows of `mask`."""
         checked = mask & ~np.isnan(candidate)
         if y[checked].min(initial=1) == y[checked].max(initial=0):
@@ -219,6 +233,7 @@ def fit_weight_sets(
             y[checked], candidate[checked], live_score, customer_ids[checked], seed=seed
         )
         needed = settings["min_gain_standard_errors"] * error
+        gates[name] = {"gain": round(gain, 4), "needed": round(needed, 4)}
         verdict = "over" if gain > needed else "under"
         return gain > needed, f"out-of-fold AUC gain {gain:+.3f}, {verdict} {needed:.3f}"
 
@@ -234,7 +249,7 @@ def fit_weight_sets(
     default_out_of_fold = out_of_fold_score(default_mask, live_default)
     weights, source = {"default": default}, {"default": "fitted"}
     if live_default is not None:
-        better, why = beats(default_mask, default_out_of_fold, live_default)
+        better, why = beats("default", default_mask, default_out_of_fold, live_default)
         if not better:
             weights["default"] = live_default
         source["default"] = f"{'fitted' if better else 'live'} ({why})"
@@ -246,7 +261,7 @@ def fit_weight_sets(
             weights[name], source[name] = weights["default"], "default"
             continue
         live = live_sets[name]
-        own, why = beats(mask, out_of_fold_score(mask, live), live)
+        own, why = beats(name, mask, out_of_fold_score(mask, live), live)
         if own:
             weights[name] = fit.fit_weights(sub_scores[mask], y[mask], bounds, live)
             source[name] = f"fitted ({why})"
@@ -265,7 +280,7 @@ def fit_weight_sets(
                 source[name] = f"default (fitted; on this plan's rows out of fold {gain:+.3f})"
                 continue
         weights[name], source[name] = live, f"live ({why})"
-    return weights, source
+    return weights, source, gates
 
 
 def calibrate(
@@ -357,7 +372,7 @@ def calibrate(
 
     live_sets = live_weight_sets(health_weights, last_date)
     fit_rows = labelled[the_split.fit].reset_index(drop=True)
-    weights, weight_source = fit_weight_sets(
+    weights, weight_source, weight_gates = fit_weight_sets(
         fit_rows, proposed_sub[the_split.fit], live_sets, bounds, settings
     )
     # Evaluated with the weights exactly as written to the proposed seed.
@@ -382,7 +397,9 @@ def calibrate(
         int(settings["churn_risk_max_bands"]),
         settings.get("churn_risk_prior_rows", 0.0),
     )
-    proposal = Proposal(weights, weight_source, shapes, thresholds, churn_bands, metric_fit_auc)
+    proposal = Proposal(
+        weights, weight_source, shapes, thresholds, churn_bands, metric_fit_auc, weight_gates
+    )
 
     live_sets_rows = weights_per_row(live_sets, labelled["plan"], labelled["is_onboarding"])
     report = evaluate(
@@ -399,6 +416,18 @@ def calibrate(
         proposed_metric_scores=proposed_metric_scores,
         min_completeness_pct=float(health_settings.at["min_data_completeness_pct", "value"]),
     )
+    fit_churners = labelled[the_split.fit & (labelled["churned"] == 1).to_numpy()]
+    report["evidence"] = {
+        "default_weight_set_gate": weight_gates.get("default"),
+        "fit_churned_observations": len(fit_churners),
+        "fit_churned_customers": int(fit_churners["customer_id"].nunique()),
+        "note": evidence_note(
+            weight_gates.get("default"),
+            settings["min_gain_standard_errors"],
+            len(fit_churners),
+            int(fit_churners["customer_id"].nunique()),
+        ),
+    }
     report["reference_model"] = reference_model_auc(
         labelled, the_split, live_sub, metric_history, int(settings["random_seed"])
     )

@@ -96,6 +96,9 @@ def markdown(report: dict[str, Any]) -> str:
             "learned from these rows alone finds.",
             "",
         ]
+    evidence = report.get("evidence")
+    if evidence:
+        out += [f"How much this history can prove: {evidence['note']}.", ""]
     out += ["### Lift by decile (1 = lowest scores)", ""]
     live, proposed = report["lift_by_decile"]["live"], report["lift_by_decile"]["proposed"]
     out += _table(
