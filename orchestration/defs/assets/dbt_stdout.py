@@ -3,10 +3,11 @@
 dagster-dbt reads dbt's JSON log lines from a pipe in the thread that also turns each line into
 Dagster events and stores them (a test result is one stored event; a model of the daily scores
 is one materialization per day of the range). A pipe holds 64 KiB, a few dozen of dbt's lines:
-while Dagster stores events, dbt blocks on its next log line and its models wait. Measured on
-the default sample, dbt's own elapsed time under Dagster was 1.8 times that of the same
-`dbt build` run bare. With the lines read into memory as dbt writes them, dbt runs at its own
-pace and Dagster catches up on the lines at the end (they are small: about a kilobyte each).
+while Dagster stores events, dbt blocks on its next log line and its models wait. On the default
+sample the sources' `dbt build` reported 51.5 s under Dagster against 28.5 s of wall time for the
+same build bare, with the same model times. With the lines read into memory as dbt writes
+them, dbt runs at its own pace and Dagster catches up on the lines at the end (they are small:
+about a kilobyte each).
 """
 
 from __future__ import annotations
