@@ -14,6 +14,7 @@ from benchmarks.bench.results import (
     compute_ratios,
     draw_chart,
     format_table,
+    latest_step_seconds,
     read_records,
     record_path,
     write_record,
@@ -102,6 +103,22 @@ def test_a_shorter_history_is_named_in_the_record_file() -> None:
     assert record_path(Path("b"), "small", date(2026, 12, 2), 14) == Path(
         "b/small-14d-2026-12-02.json"
     )
+
+
+def test_a_pipeline_only_run_is_named_in_the_record_file() -> None:
+    assert record_path(Path("b"), "sample", date(2026, 12, 2), 365, part="pipeline") == Path(
+        "b/sample-pipeline-2026-12-02.json"
+    )
+
+
+def test_a_pipeline_only_run_keeps_the_other_steps_of_the_last_full_run() -> None:
+    full = build_record("sample", 2_000, 365, date(2026, 12, 1), every_step(), {})
+    pipeline = {name: every_step(0.5)[name] for name in ("dagster_pipeline", "bare_daily")}
+    later = build_record("sample", 2_000, 365, date(2026, 12, 2), pipeline, {})
+    seconds = latest_step_seconds([later, full])[(365, 2_000)]
+    assert seconds["dagster_pipeline"] == 50
+    assert seconds["bare_daily"] == 20
+    assert seconds["history_rebuild"] == 40
 
 
 def test_table_shows_every_ratio_and_says_n_a_for_a_skipped_one() -> None:

@@ -19,6 +19,8 @@ from dagster import (
 
 from orchestration.defs.instance import (
     DAGSTER_SPEED_SETTINGS,
+    INDEX_SYNCHRONOUS,
+    RUN_SYNCHRONOUS,
     BatchedSqliteEventLogStorage,
     instance_yaml,
 )
@@ -117,6 +119,18 @@ def test_batched_event_log_writes_the_same_rows_as_dagster_s_own(
         plain.get_materialized_partitions(AssetKey("daily_thing"))
     )
 
+    def latest(instance: DagsterInstance) -> tuple:
+        # The asset's entry in the index: written once per batch, the last day's event.
+        record = instance.get_latest_materialization_event(AssetKey("daily_thing"))
+        assert record is not None
+        materialization = record.asset_materialization
+        assert materialization is not None
+        return (materialization.partition, record.dagster_event_type)
+
+    assert (
+        latest(batched) == latest(plain) == ("2026-01-10", DagsterEventType.ASSET_MATERIALIZATION)
+    )
+
 
 @pytest.mark.slow
 def test_a_batch_of_asset_events_takes_one_transaction_per_file(
@@ -149,3 +163,20 @@ def test_a_batch_of_asset_events_takes_one_transaction_per_file(
     # The run's own file and the cross-run index, once each (store_event: twice per event).
     assert len(opened) == 2
     assert target.get_materialized_partitions(key) == set(DAYS.get_partition_keys())
+
+
+def test_event_log_files_are_written_without_an_fsync_per_event(tmp_path: Path) -> None:
+    storage = instance_at(tmp_path / "home").event_log_storage
+    assert isinstance(storage, BatchedSqliteEventLogStorage)
+    levels = {"OFF": 0, "NORMAL": 1}
+    with storage.index_connection() as conn:
+        assert conn.exec_driver_sql("pragma synchronous").scalar() == levels[INDEX_SYNCHRONOUS]
+        assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+    with storage.run_connection("a-run") as conn:
+        assert conn.exec_driver_sql("pragma synchronous").scalar() == levels[RUN_SYNCHRONOUS]
+        conn.exec_driver_sql("create table written (x integer)")
+    # A run's file is closed after each write: its WAL is checkpointed into the file that the
+    # webserver watches to show the run's events live, and removed.
+    runs = tmp_path / "home" / "history" / "runs"
+    assert (runs / "a-run.db").exists()
+    assert not (runs / "a-run.db-wal").exists()

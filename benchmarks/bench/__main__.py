@@ -197,17 +197,20 @@ class Bench:
                  "--exclude", CURRENT_EXCLUDE)  # fmt: skip
         self.task("bare_validate", "validate-publish", bare_dir)
 
-    def run(self, with_pipeline: bool) -> dict[str, Any]:
+    def run(self, with_pipeline: bool, with_history: bool = True) -> dict[str, Any]:
         self.work.mkdir(parents=True, exist_ok=True)
         self.generate()
         warehouse_dir = self.work / "history"
         shutil.rmtree(warehouse_dir, ignore_errors=True)
         warehouse_dir.mkdir(parents=True)
-        self.ingestion_side_by_side(warehouse_dir)
-        self.history_side_by_side(warehouse_dir)
+        if with_history:
+            self.ingestion_side_by_side(warehouse_dir)
+            self.history_side_by_side(warehouse_dir)
         if with_pipeline:
             self.pipeline_side_by_side()
-        self.facts.update(self.counts(warehouse_dir / "warehouse.duckdb"))
+        # The counts from whichever warehouse this run built.
+        built = warehouse_dir if with_history else self.work / "bare_pipeline"
+        self.facts.update(self.counts(built / "warehouse.duckdb"))
         # The warehouses of a large run take tens of GB: keep the logs and compiled SQL only
         # (the cached landing stays for the next run).
         for folder in (warehouse_dir, self.work / "dagster", self.work / "bare_pipeline"):
@@ -236,12 +239,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave out the Dagster pipeline and its bare twin (the Dagster part of step d)",
     )
+    parser.add_argument(
+        "--pipeline-only",
+        action="store_true",
+        help="only the Dagster pipeline and its bare twin (dagster_overhead_ratio, dagster_share)",
+    )
     args = parser.parse_args(argv)
+    if args.no_pipeline and args.pipeline_only:
+        parser.error("--no-pipeline and --pipeline-only leave nothing to run")
     bench_dir = args.bench_dir.resolve()
     bench = Bench(SIZES[args.size], args.days, bench_dir)
-    record = bench.run(with_pipeline=not args.no_pipeline)
+    record = bench.run(with_pipeline=not args.no_pipeline, with_history=not args.pipeline_only)
+    run_date = date.fromisoformat(record["run_date"])
     path = write_record(
-        record, record_path(bench_dir, args.size, date.fromisoformat(record["run_date"]), args.days)
+        record,
+        record_path(
+            bench_dir, args.size, run_date, args.days, part="pipeline" if args.pipeline_only else ""
+        ),
     )
     chart = draw_chart(read_records(bench_dir), bench_dir / "time_vs_size.png")
     print()

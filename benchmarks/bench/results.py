@@ -100,9 +100,10 @@ def build_record(
     }
 
 
-def record_path(bench_dir: Path, size: str, run_date: date, days: int) -> Path:
-    """`<bench_dir>/<size>-<date>.json`; a shorter history says so in the name."""
-    suffix = "" if days == 365 else f"-{days}d"
+def record_path(bench_dir: Path, size: str, run_date: date, days: int, part: str = "") -> Path:
+    """`<bench_dir>/<size>-<date>.json`; a shorter history, or a run of one part of the steps
+    (`--pipeline-only`), says so in the name."""
+    suffix = ("" if days == 365 else f"-{days}d") + (f"-{part}" if part else "")
     return bench_dir / f"{size}{suffix}-{run_date.isoformat()}.json"
 
 
@@ -167,6 +168,15 @@ def read_records(bench_dir: Path) -> list[dict[str, Any]]:
     return records
 
 
+def latest_step_seconds(records: list[dict[str, Any]]) -> dict[tuple[int, int], dict[str, float]]:
+    """The latest seconds of each step by (days, customers): a run of the pipeline only
+    (`--pipeline-only`) updates its steps and keeps the others of the last full run."""
+    latest: dict[tuple[int, int], dict[str, float]] = {}
+    for record in sorted(records, key=lambda r: r.get("run_date", "")):
+        latest.setdefault((record["days"], record["customers"]), {}).update(record["seconds"])
+    return latest
+
+
 def draw_chart(records: list[dict[str, Any]], out: Path) -> Path:
     """Seconds of each compared step against customers (log-log), one line per step and history
     length, the latest run of each size and length."""
@@ -175,16 +185,12 @@ def draw_chart(records: list[dict[str, Any]], out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    latest: dict[tuple[int, int], dict[str, Any]] = {}
-    for record in sorted(records, key=lambda r: r.get("run_date", "")):
-        latest[(record["days"], record["customers"])] = record
+    latest = latest_step_seconds(records)
     figure, axes = plt.subplots(figsize=(8, 5))
     for days in sorted({days for days, _ in latest}):
-        runs = sorted(
-            (r for (d, _), r in latest.items() if d == days), key=lambda r: r["customers"]
-        )
+        runs = sorted((c, seconds) for (d, c), seconds in latest.items() if d == days)
         for step in CHART_STEPS:
-            points = [(r["customers"], r["seconds"][step]) for r in runs if step in r["seconds"]]
+            points = [(customers, seconds[step]) for customers, seconds in runs if step in seconds]
             if points:
                 xs, ys = zip(*points, strict=True)
                 axes.plot(xs, ys, marker="o", label=f"{step} ({days} days)")

@@ -14,6 +14,7 @@ from typing import Any
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.defs.assets.dbt_stdout import drain_stdout
 from orchestration.defs.partitions import daily_partitions, score_date_range
 from orchestration.defs.translator import HealthDbtTranslator
 from orchestration.project import dbt_project
@@ -45,7 +46,10 @@ def dbt_build_args(
 
 
 def _stream(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator[Any]:
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    # dbt never waits for Dagster to store the events of its earlier lines (dbt_stdout.py).
+    drain_stdout(invocation.process)
+    yield from invocation.stream()
 
 
 @dbt_assets(
