@@ -1,5 +1,7 @@
 -- Each dimension's sub-score (after its own rules) and the sentence that explains it.
-create or replace macro stable_round(x, n) as round(round(x, 9), n);
+-- As dbt's stable_round: the half of the last decimal rounded as a decimal (away from zero).
+create or replace macro stable_round(x, n) as
+    cast(round(cast(round(x, 9) as decimal(38, 9)), n) as double);
 create or replace macro whole_text(x) as cast(cast(stable_round(x, 0) as bigint) as varchar);
 
 create or replace temp table usage_scores as
