@@ -146,8 +146,8 @@ def fit_metric_shape(
     """Bands (lower bound, 0-100 score) of a metric from churn rates in bins of its values cut
     where the rate changes (`_supervised_edges`): the lowest churn rate scores 100, the highest
     0, any direction or shape (a first-year peak in tenure, say). Fewer bins when churners are
-    few (about
-    `min_churners_per_bin` each); rates are shrunk towards the overall rate by `prior_rows`.
+    few (about `min_churners_per_bin` each); rates are shrunk towards the overall rate by
+    `prior_rows`.
     The first band starts at -inf's stand-in, -1e9, so every value falls in a band."""
     values = values.astype(float)
     max_bins = int(max(2, min(max_bins, churned.sum() // max(min_churners_per_bin, 1))))

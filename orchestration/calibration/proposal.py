@@ -416,16 +416,17 @@ def calibrate(
         proposed_metric_scores=proposed_metric_scores,
         min_completeness_pct=float(health_settings.at["min_data_completeness_pct", "value"]),
     )
+    # The default set's gate itself is in the proposal (`weight_set_gates`).
     fit_churners = labelled[the_split.fit & (labelled["churned"] == 1).to_numpy()]
+    churned, churning_customers = len(fit_churners), int(fit_churners["customer_id"].nunique())
     report["evidence"] = {
-        "default_weight_set_gate": weight_gates.get("default"),
-        "fit_churned_observations": len(fit_churners),
-        "fit_churned_customers": int(fit_churners["customer_id"].nunique()),
+        "fit_churned_observations": churned,
+        "fit_churned_customers": churning_customers,
         "note": evidence_note(
             weight_gates.get("default"),
             settings["min_gain_standard_errors"],
-            len(fit_churners),
-            int(fit_churners["customer_id"].nunique()),
+            churned,
+            churning_customers,
         ),
     }
     report["reference_model"] = reference_model_auc(
