@@ -60,7 +60,10 @@ sample: install
 		--seed $(SEED) --format $(FORMAT) --end-date $(END_DATE) --profile $(PROFILE) \
 		--out $(CHS_LANDING_DIR)
 
-pipeline: install
+# CHS_TARGET=spark runs every dbt step on Spark (README "Scaling out"): dbt-spark and Java too.
+ENGINE_DEPS := $(if $(filter spark,$(CHS_TARGET)),install-spark java)
+
+pipeline: install $(ENGINE_DEPS)
 	$(BIN)/python -m orchestration.stale_runs
 	$(BIN)/dbt parse --quiet
 	$(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
@@ -81,7 +84,7 @@ accept-calibration: install
 	$(BIN)/python -m orchestration.calibration accept
 
 DAGSTER_PORT ?= 3000
-dev: install
+dev: install $(ENGINE_DEPS)
 	$(BIN)/python -m orchestration.stale_runs
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 

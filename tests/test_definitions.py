@@ -6,13 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from dagster import AssetKey
 
 from orchestration.definitions import defs
-from orchestration.defs.assets.dbt import dbt_build_args, health_dbt_assets
+from orchestration.defs.assets.dbt import environment, health_dbt_assets, score_date_env
 from orchestration.ingestion.sources import SOURCES
 from orchestration.project import dbt_project
 
@@ -66,18 +67,29 @@ def test_daily_schedule_targets_every_asset() -> None:
     assert len(job.asset_layer.executable_asset_keys) >= 20
 
 
-def test_dbt_build_args_pass_the_score_dates_as_vars() -> None:
-    assert dbt_build_args() == ["build"]
-    assert dbt_build_args(last_score_date="2026-01-31") == [
-        "build",
-        "--vars",
-        '{"as_of_date": "2026-01-31"}',
-    ]
-    assert dbt_build_args("2026-01-01", "2026-01-31") == [
-        "build",
-        "--vars",
-        '{"as_of_date": "2026-01-31", "score_from_date": "2026-01-01"}',
-    ]
+def test_score_dates_reach_dbt_as_environment_variables_every_step_sets() -> None:
+    empty = {"CHS_AS_OF_DATE": "", "CHS_SCORE_FROM_DATE": ""}
+    assert score_date_env() == empty
+    # A first day without a last one means nothing: the latest usage day, as with no dates.
+    assert score_date_env("2026-01-01") == empty
+    assert score_date_env(last_score_date="2026-01-31") == {
+        "CHS_AS_OF_DATE": "2026-01-31",
+        "CHS_SCORE_FROM_DATE": "",
+    }
+    assert score_date_env(date(2026, 1, 1), date(2026, 1, 31)) == {
+        "CHS_AS_OF_DATE": "2026-01-31",
+        "CHS_SCORE_FROM_DATE": "2026-01-01",
+    }
+
+
+def test_environment_is_restored_after_dbt_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHS_AS_OF_DATE", "2025-12-31")
+    monkeypatch.delenv("CHS_SCORE_FROM_DATE", raising=False)
+    with environment(score_date_env("2026-01-01", "2026-01-31")):
+        assert os.environ["CHS_AS_OF_DATE"] == "2026-01-31"
+        assert os.environ["CHS_SCORE_FROM_DATE"] == "2026-01-01"
+    assert os.environ["CHS_AS_OF_DATE"] == "2025-12-31"
+    assert "CHS_SCORE_FROM_DATE" not in os.environ
 
 
 def test_partition_window_maps_to_first_and_last_score_date() -> None:

@@ -158,3 +158,32 @@ def test_a_scoring_range_longer_than_max_score_days_fails_naming_it_and_is_never
     project.dbt("run", "--select", "int_score_dates", "--vars", fits)
     assert project.query("select count(*) from intermediate.int_score_dates") == [(30,)]
     project.dbt("run", "--select", "int_score_dates")  # back to the default day for the others
+
+
+def test_score_dates_from_the_environment_need_no_full_reparse_and_a_var_wins(
+    project: DbtProjectCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = project.root / "logs" / "dbt.log"
+    project.dbt("parse")
+    monkeypatch.setenv("CHS_SCORE_FROM_DATE", "2026-06-01")
+    monkeypatch.setenv("CHS_AS_OF_DATE", "2026-06-10")
+    log.unlink(missing_ok=True)
+    project.dbt("run", "--select", "int_score_dates")
+    assert project.query(
+        "select min(score_date), max(score_date), count(*) from intermediate.int_score_dates"
+    ) == [  # fmt: skip
+        (date(2026, 6, 1), date(2026, 6, 10), 10)
+    ]
+    # The changed environment variable re-parsed the files that read it, not the project.
+    parsing = log.read_text()
+    assert "Unable to do partial parsing" not in parsing
+    assert "Partial parsing enabled" in parsing
+    project.dbt("run", "--select", "int_score_dates", "--vars", '{"as_of_date": "2026-06-20"}')
+    assert project.query(
+        "select min(score_date), max(score_date) from intermediate.int_score_dates"
+    ) == [  # fmt: skip
+        (date(2026, 6, 1), date(2026, 6, 20))
+    ]
+    monkeypatch.delenv("CHS_SCORE_FROM_DATE")
+    monkeypatch.delenv("CHS_AS_OF_DATE")
+    project.dbt("run", "--select", "int_score_dates")  # back to the default day for the others

@@ -62,26 +62,33 @@ def _select_list(con: duckdb.DuckDBPyConnection, table: SourceTable) -> str:
     )
 
 
+def export_tables(
+    con: duckdb.DuckDBPyConnection, tables: list[SourceTable], out: Path
+) -> dict[str, int]:
+    """Writes `tables` of the warehouse `con` holds open under `out`; returns rows per table."""
+    rows: dict[str, int] = {}
+    # The stored timestamps are UTC: cast them to instants as such, whatever the machine's zone.
+    con.execute("set TimeZone = 'UTC'")
+    for table in tables:
+        folder = out / table.schema / table.table
+        staging = folder.with_name(f".{table.table}.writing")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        con.execute(
+            f"copy (select {_select_list(con, table)} from {table.schema}.{table.table})"
+            f" to '{staging / 'part-0.parquet'}' (format parquet)"
+        )
+        count = con.execute(f"select count(*) from {table.schema}.{table.table}").fetchone()
+        rows[f"{table.schema}.{table.table}"] = count[0]
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+    return rows
+
+
 def export_landing(warehouse: Path, out: Path) -> dict[str, int]:
     """Writes every source table of `warehouse` under `out`; returns rows per table."""
-    rows: dict[str, int] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        # The stored timestamps are UTC: cast them to instants as such, whatever the machine's zone.
-        con.execute("set TimeZone = 'UTC'")
-        for table in source_tables():
-            folder = out / table.schema / table.table
-            staging = folder.with_name(f".{table.table}.writing")
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            con.execute(
-                f"copy (select {_select_list(con, table)} from {table.schema}.{table.table})"
-                f" to '{staging / 'part-0.parquet'}' (format parquet)"
-            )
-            count = con.execute(f"select count(*) from {table.schema}.{table.table}").fetchone()
-            rows[f"{table.schema}.{table.table}"] = count[0]
-            shutil.rmtree(folder, ignore_errors=True)
-            staging.rename(folder)
-    return rows
+        return export_tables(con, source_tables(), out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,9 @@
 - current marts (customer_health, segments, alerts, backtest): unpartitioned, read the history.
 """
 
-import json
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -16,8 +17,9 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.assets.dbt_stdout import drain_stdout
 from orchestration.defs.partitions import daily_partitions, score_date_range
+from orchestration.defs.resources import DBT_TARGETS, dbt_target
 from orchestration.defs.translator import HealthDbtTranslator
-from orchestration.project import dbt_project
+from orchestration.project import dbt_project, warehouse_path
 
 # dbt selections of the three parts; the daily part lies between the score dates and the history.
 # The metric history is scored with the day too (calibration reads it), and the list of currencies
@@ -30,26 +32,61 @@ CURRENT_SELECT = "customer_health_daily+"
 CURRENT_EXCLUDE = "customer_health_daily"
 
 
-def dbt_build_args(
+# The score dates reach dbt as environment variables (the `date_var` macro), not `--vars`: a var
+# that changes between runs makes dbt re-parse the whole project, an environment variable only
+# the files that read it.
+SCORE_DATE_ENV = {"as_of_date": "CHS_AS_OF_DATE", "score_from_date": "CHS_SCORE_FROM_DATE"}
+
+
+def score_date_env(
     first_score_date: date | str | None = None, last_score_date: date | str | None = None
-) -> list[str]:
-    """`dbt build`, scoring the days from first to last when given (one day when only last)."""
-    args = ["build"]
-    dbt_vars: dict[str, str] = {}
-    if last_score_date:
-        dbt_vars["as_of_date"] = str(last_score_date)
-    if first_score_date:
-        dbt_vars["score_from_date"] = str(first_score_date)
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
-    return args
+) -> dict[str, str]:
+    """The days to score, from first to last when given (one day when only last); both empty
+    (the latest usage day) when neither is."""
+    last = str(last_score_date or "")
+    return {
+        SCORE_DATE_ENV["as_of_date"]: last,
+        SCORE_DATE_ENV["score_from_date"]: str(first_score_date or "") if last else "",
+    }
 
 
-def _stream(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator[Any]:
-    invocation = dbt.cli(args, context=context)
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` in os.environ while dbt starts (dagster-dbt passes this process's environment)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _stream(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    days: tuple[date, date] | None = None,
+) -> Iterator[Any]:
+    # Every step sets both (empty outside the daily one), so none inherits another's days.
+    with environment(score_date_env(*(days or (None, None)))):
+        invocation = dbt.cli(["build"], context=context)
     # dbt never waits for Dagster to store the events of its earlier lines (dbt_stdout.py).
     drain_stdout(invocation.process)
     yield from invocation.stream()
+    if dbt_target() == DBT_TARGETS["spark"]:
+        # The checks, alerts, serving copy and calibration read DuckDB: give them Spark's rows
+        # (orchestration/spark/mirror.py). Reached only when the build and its tests passed.
+        from orchestration.spark.mirror import built_tables, mirror_tables, spark_warehouse_dir
+
+        tables = built_tables(invocation.get_artifact("run_results.json"), invocation.manifest)
+        copied = mirror_tables(warehouse_path(), spark_warehouse_dir(), tables, days)
+        context.log.info(
+            f"copied {len(copied)} Spark tables into {warehouse_path()}: "
+            + ", ".join(f"{name} {rows}" for name, rows in copied.items())
+        )
 
 
 @dbt_assets(
@@ -61,7 +98,7 @@ def _stream(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]
     backfill_policy=BackfillPolicy.single_run(),
 )
 def dbt_sources_and_facts(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from _stream(context, dbt, dbt_build_args())
+    yield from _stream(context, dbt)
 
 
 @dbt_assets(
@@ -76,7 +113,7 @@ def dbt_sources_and_facts(context: AssetExecutionContext, dbt: DbtCliResource):
 def dbt_daily_scores(context: AssetExecutionContext, dbt: DbtCliResource):
     first, last = score_date_range(context.partition_time_window)
     context.log.info(f"scoring {first} to {last}")
-    yield from _stream(context, dbt, dbt_build_args(first, last))
+    yield from _stream(context, dbt, days=(first, last))
 
 
 @dbt_assets(
@@ -89,7 +126,7 @@ def dbt_daily_scores(context: AssetExecutionContext, dbt: DbtCliResource):
     backfill_policy=BackfillPolicy.single_run(),
 )
 def dbt_current_marts(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from _stream(context, dbt, dbt_build_args())
+    yield from _stream(context, dbt)
 
 
 health_dbt_assets = [dbt_sources_and_facts, dbt_daily_scores, dbt_current_marts]

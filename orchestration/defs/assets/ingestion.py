@@ -10,7 +10,9 @@ from dagster import (
     asset,
 )
 from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
 
+from orchestration.defs.resources import DBT_TARGETS, dbt_target
 from orchestration.ingestion import RAW_SCHEMA, SourceLoad, load_source
 from orchestration.ingestion.config import load_config
 from orchestration.ingestion.sources import SOURCES
@@ -28,6 +30,21 @@ def _files_table(report: SourceLoad) -> str:
             f"{f.rows_quarantined} | {f.rows_flagged} |"
         )
     return "\n".join(lines)
+
+
+def _export_for_spark(con: DuckDBPyConnection, source_name: str, report: SourceLoad) -> int | None:
+    """On the Spark target, the raw table as the Parquet Spark reads (orchestration.spark.landing):
+    after a load that changed it, or when the Parquet is missing. None on DuckDB."""
+    if dbt_target() != DBT_TARGETS["spark"]:
+        return None
+    from orchestration.spark.landing import SourceTable, export_tables, spark_landing_dir
+
+    table = SourceTable(RAW_SCHEMA, source_name)
+    out = spark_landing_dir()
+    changed = any(f.status == "loaded" for f in report.files)
+    if not changed and (out / table.schema / table.table).is_dir():
+        return None
+    return export_tables(con, [table], out)[f"{table.schema}.{table.table}"]
 
 
 def build_ingestion_asset(source_name: str) -> AssetsDefinition:
@@ -52,6 +69,7 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
             total_rows = con.execute(f"select count(*) from {RAW_SCHEMA}.{source_name}").fetchone()[
                 0
             ]
+            spark_rows = _export_for_spark(con, source_name, report)
         # Includes rejected files left unchanged since an earlier run: the asset fails on every
         # run until the file is replaced or removed, so dbt does not build on a partial load.
         errors = report.errors
@@ -77,6 +95,8 @@ def build_ingestion_asset(source_name: str) -> AssetsDefinition:
             "quarantine_reasons": MetadataValue.json(report.reasons()),
             "raw_rows_total": total_rows,
         }
+        if spark_rows is not None:
+            metadata["spark_landing_rows"] = spark_rows
         if errors or any(f.status != "skipped" for f in report.files):
             metadata["files"] = MetadataValue.md(_files_table(report))
         if errors:

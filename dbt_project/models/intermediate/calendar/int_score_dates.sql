@@ -60,7 +60,7 @@ typical_activity as (
 
 usage_days as (
 
-    {% if var('as_of_date', '') -%}
+    {% if date_var('as_of_date') -%}
         -- The day is given: nothing to read (the CTEs above are never evaluated).
         select cast(null as date) as latest_activity_date
     {%- else -%}
