@@ -194,9 +194,8 @@ test-spark: install-spark java
 	$(BIN)/python -m orchestration.spark.check --work $(CURDIR)/data/test-spark \
 		--end-date $(END_DATE)
 
-# `make test-spark` is not in `make test` yet: its Spark build of the test sample takes 15 to 25
-# minutes on two cores (README "Scaling out"), most of it Spark planning the large scoring SQL.
-test: lint sqllint pytest dbt-test bench-smoke
+# Every test: the Spark comparison last, after the DuckDB build has passed its own tests.
+test: lint sqllint pytest dbt-test bench-smoke test-spark
 
 clean:
 	rm -rf data target logs .dagster_home
