@@ -46,56 +46,80 @@
 {%- endmacro %}
 
 {#-
-    Band scoring: the score of the band with the highest lower bound at or below the value. Emits
-    the select of a CTE over `values_cte` (customer_id, score_date, metric_name, metric_value)
-    and the `metric_bands` seed, one row per value with its `band_score` and `band_label`.
+    The exact_sum of several columns of one row: each term rounded to `scale` decimals and added
+    as a decimal, so the sum is the same to the last bit as exact_sum over the same terms as
+    rows, in whatever order. Null terms drop out; null when every term is null. Terms are
+    decimal(30, scale) and added as a balanced tree, so Spark's decimal precision (38 at most,
+    one more digit per addition) never has to drop a decimal.
 -#}
-{% macro band_scores(values_cte, bands_relation) -%}
+{% macro row_exact_sum(expressions, scale=18) -%}
+    case
+        when {% for expression in expressions %}({{ expression }}) is not null{% if not loop.last %} or {% endif %}{% endfor %}
+            then cast({{ balanced_decimal_sum(expressions, scale) }} as double)
+    end
+{%- endmacro %}
+
+{#- The terms as decimal(30, scale), nulls as 0, added pairwise (a helper of row_exact_sum). -#}
+{% macro balanced_decimal_sum(expressions, scale) -%}
+    {%- if expressions | length == 1 -%}
+        coalesce(cast({{ expressions[0] }} as decimal(30, {{ scale }})), cast(0 as decimal(30, {{ scale }})))
+    {%- else -%}
+        {%- set half = (expressions | length) // 2 -%}
+        ({{ balanced_decimal_sum(expressions[:half], scale) }} + {{ balanced_decimal_sum(expressions[half:], scale) }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    weighted_mean across columns of one row: `pairs` is a list of [value, weight] expressions;
+    the mean of the values present, weighted, with row_exact_sum; null when none is present.
+-#}
+{% macro row_weighted_mean(pairs) -%}
+    {%- set products, weights = [], [] -%}
+    {%- for value, weight in pairs -%}
+        {%- do products.append('case when ' ~ value ~ ' is not null then ' ~ value ~ ' * ' ~ weight ~ ' end') -%}
+        {%- do weights.append('case when ' ~ value ~ ' is not null then ' ~ weight ~ ' end') -%}
+    {%- endfor -%}
+    {{ row_exact_sum(products) }} / nullif({{ row_exact_sum(weights) }}, 0)
+{%- endmacro %}
+
+{#-
+    The bands of the `metric_bands` seed as ranges, for a join per metric: each band from its
+    lower bound up to the next band's (exclusive; the top band has no upper bound), so a value
+    falls in the band with the highest lower bound at or below it. Emits the select of a CTE
+    (metric_name, lower_bound, upper_bound, band_score).
+-#}
+{% macro band_ranges(bands_relation) -%}
     select
-        customer_id,
-        score_date,
         metric_name,
-        band_score,
-        band_label
+        lower_bound,
+        lead(lower_bound) over (partition by metric_name order by lower_bound) as upper_bound,
+        band_score
 
-    from (
-        select
-            {{ values_cte }}.customer_id,
-            {{ values_cte }}.score_date,
-            {{ values_cte }}.metric_name,
-            bands.band_score,
-            bands.band_label,
-            row_number() over (
-                partition by {{ values_cte }}.customer_id, {{ values_cte }}.score_date, {{ values_cte }}.metric_name
-                order by bands.lower_bound desc
-            ) as band_rank
-
-        from {{ values_cte }}
-        inner join {{ bands_relation }} as bands
-            on
-                {{ values_cte }}.metric_name = bands.metric_name
-                and {{ values_cte }}.metric_value >= bands.lower_bound
-    ) as ranked
-    where band_rank = 1
+    from {{ bands_relation }}
 {%- endmacro %}
 
 {#-
     Mid-rank percentile, 0-100, of a value within its partition: the share of the others that
     it beats, a tie counting half. Alone in its partition, or tied with all, it scores 50.
     `higher_is_better` is a SQL boolean expression; when false the order is reversed.
+    One sort per value: the rank, the rows up to the value's last tie and the partition's rows
+    are windows of the same partition and order, and give the ties and the rank from the top.
 -#}
 {% macro midrank_percentile(value, partition_by, higher_is_better='true') -%}
+    {%- set over = 'over (partition by ' ~ partition_by ~ ' order by ' ~ value -%}
+    {%- set rows_in_partition = 'count(*) ' ~ over ~ ' rows between unbounded preceding and unbounded following)' -%}
+    {%- set rows_up_to_ties = 'count(*) ' ~ over ~ ' range between unbounded preceding and current row)' -%}
+    {%- set rank_from_bottom = 'rank() ' ~ over ~ ')' -%}
     case
-        when count(*) over (partition by {{ partition_by }}) <= 1 then 50.0
+        when {{ rows_in_partition }} <= 1 then 50.0
         else 100.0 * (
             case
-                when {{ higher_is_better }}
-                    then rank() over (partition by {{ partition_by }} order by {{ value }} asc)
-                else rank() over (partition by {{ partition_by }} order by {{ value }} desc)
+                when {{ higher_is_better }} then {{ rank_from_bottom }}
+                else {{ rows_in_partition }} - {{ rows_up_to_ties }} + 1
             end
             - 1
-            + 0.5 * (count(*) over (partition by {{ partition_by }}, {{ value }}) - 1)
-        ) / (count(*) over (partition by {{ partition_by }}) - 1)
+            + 0.5 * ({{ rows_up_to_ties }} - {{ rank_from_bottom }})
+        ) / ({{ rows_in_partition }} - 1)
     end
 {%- endmacro %}
 
