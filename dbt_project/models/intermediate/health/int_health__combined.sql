@@ -97,7 +97,7 @@ weight_sets as (
             {%- if not loop.last %},{% endif %}
         {% endfor %}
     from weights_in_force
-    where dimension in ({% for dimension in dimensions %}'{{ dimension }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    where dimension in ('{{ dimensions | join("', '") }}')
     group by score_date, weight_set
 
 ),
@@ -133,7 +133,10 @@ dimension_columns as (
         {% for dimension in dimensions -%}
             case
                 when weights.has_{{ dimension }}_weight
-                    then coalesce(override_summary.{{ dimension }}_override_score, {{ dimension }}_scores.{{ dimension }}_score)
+                    then coalesce(
+                            override_summary.{{ dimension }}_override_score,
+                            {{ dimension }}_scores.{{ dimension }}_score
+                        )
             end as {{ dimension }}_score,
             weights.has_{{ dimension }}_weight,
             weights.{{ dimension }}_weight,
@@ -219,23 +222,17 @@ drivers as (
 
     select
         *,
-        -- The dimension costing the most points, if it costs any; ties to the first by name.
+        -- The dimension costing the most points (ties to the first by name) and its sentence.
         case
-            when largest_weighted_gap / nullif(weight_present, 0) > 0
-                then case
-                    {% for dimension in dimensions_by_name -%}
-                        when {{ dimension }}_weighted_gap = largest_weighted_gap then '{{ dimension }}'
-                    {% endfor %}
-                end
-        end as primary_driver,
+            {% for dimension in dimensions_by_name -%}
+                when {{ dimension }}_weighted_gap = largest_weighted_gap then '{{ dimension }}'
+            {% endfor %}
+        end as costliest_dimension,
         case
-            when largest_weighted_gap / nullif(weight_present, 0) > 0
-                then case
-                    {% for dimension in dimensions_by_name -%}
-                        when {{ dimension }}_weighted_gap = largest_weighted_gap then {{ dimension }}_detail
-                    {% endfor %}
-                end
-        end as driver_detail
+            {% for dimension in dimensions_by_name -%}
+                when {{ dimension }}_weighted_gap = largest_weighted_gap then {{ dimension }}_detail
+            {% endfor %}
+        end as costliest_detail
 
     from combined
 
@@ -245,6 +242,15 @@ scored as (
 
     select
         drivers.*,
+        -- The primary driver only when it costs points.
+        case
+            when drivers.largest_weighted_gap / nullif(drivers.weight_present, 0) > 0
+                then drivers.costliest_dimension
+        end as primary_driver,
+        case
+            when drivers.largest_weighted_gap / nullif(drivers.weight_present, 0) > 0
+                then drivers.costliest_detail
+        end as driver_detail,
         coalesce(drivers.overall_override_score, drivers.computed_health_score) as health_score,
         -- Grey only when nothing that carries weight has data (or under the optional floor).
         coalesce(
