@@ -14,7 +14,8 @@
     method, weight or bound needs no recompile; every metric therefore gets a band join and a
     percentile window, and its method picks which applies. A customer-day with no metric that
     has a rule has no row, as in the long format this replaced.
-    Emits CTEs `metric_rules`, `metric_bands_ranged`, `metric_values`, `metric_scores` and
+    Emits CTEs `metric_rules`, `metric_bands_ranged`, `metric_values`, `metric_ranks`,
+    `metric_scores` and
     `dimension_scores` (customer_id, score_date, `<dimension>_score_raw` and one
     `<metric>_score` per metric).
 -#}
@@ -49,11 +50,7 @@ metric_values as (
         {{ metrics_cte }}.plan,
         {% for metric in metric_names -%}
             cast({{ metrics_cte }}.{{ metric }} as double) as {{ metric }}_value,
-            metric_rules.rule_{{ metric }}_weight * cast({{ weight_factors.get(metric, '1.0') }} as double)
-                as {{ metric }}_weight,
-            metric_rules.rule_{{ metric }}_method as {{ metric }}_method,
-            metric_rules.rule_{{ metric }}_worst_value as {{ metric }}_worst_value,
-            metric_rules.rule_{{ metric }}_best_value as {{ metric }}_best_value
+            cast({{ weight_factors.get(metric, '1.0') }} as double) as {{ metric }}_weight_factor
             {%- if not loop.last %},{% endif %}
         {% endfor %}
     from {{ metrics_cte }}
@@ -66,38 +63,56 @@ metric_values as (
 
 ),
 
+-- The percentile windows, on as few columns as possible: each window sorts the rows it carries.
+metric_ranks as (
+
+    select
+        customer_id,
+        score_date,
+        {% for metric in metric_names -%}
+            {{ metric }}_value,
+            {{ metric }}_weight_factor,
+            {{ midrank_windows(
+                metric ~ '_value', 'score_date, plan, ' ~ metric ~ '_value is null', metric
+            ) }}
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from metric_values
+
+),
+
 metric_scores as (
 
     select
-        metric_values.customer_id,
-        metric_values.score_date,
+        metric_ranks.customer_id,
+        metric_ranks.score_date,
         {% for metric in metric_names -%}
-            metric_values.{{ metric }}_weight,
+            metric_rules.rule_{{ metric }}_weight * metric_ranks.{{ metric }}_weight_factor as {{ metric }}_weight,
             -- A missing metric has no score (clamp's least / greatest would make 0 of null).
-            case when metric_values.{{ metric }}_value is not null then case metric_values.{{ metric }}_method
+            case when metric_ranks.{{ metric }}_value is not null then case metric_rules.rule_{{ metric }}_method
                 when 'linear'
                     then {{ linear_score(
-                        'metric_values.' ~ metric ~ '_value',
-                        'metric_values.' ~ metric ~ '_worst_value',
-                        'metric_values.' ~ metric ~ '_best_value',
+                        'metric_ranks.' ~ metric ~ '_value',
+                        'metric_rules.rule_' ~ metric ~ '_worst_value',
+                        'metric_rules.rule_' ~ metric ~ '_best_value',
                     ) }}
                 when 'bands' then {{ metric }}_band.band_score
                 when 'plan_percentile' then {{ midrank_percentile(
-                    'metric_values.' ~ metric ~ '_value',
-                    'metric_values.score_date, metric_values.plan, metric_values.' ~ metric ~ '_value is null',
-                    'metric_values.' ~ metric ~ '_best_value >= metric_values.' ~ metric ~ '_worst_value',
+                    'metric_ranks.' ~ metric,
+                    'metric_rules.rule_' ~ metric ~ '_best_value >= metric_rules.rule_' ~ metric ~ '_worst_value',
                 ) }}
             end end as {{ metric }}_score
             {%- if not loop.last %},{% endif %}
         {% endfor %}
-    from metric_values
+    from metric_ranks
+    cross join metric_rules
     {% for metric in metric_names -%}
         left join metric_bands_ranged as {{ metric }}_band
             on
                 {{ metric }}_band.metric_name = '{{ metric }}'
-                and metric_values.{{ metric }}_value >= {{ metric }}_band.lower_bound
+                and metric_ranks.{{ metric }}_value >= {{ metric }}_band.lower_bound
                 and (
-                    metric_values.{{ metric }}_value < {{ metric }}_band.upper_bound
+                    metric_ranks.{{ metric }}_value < {{ metric }}_band.upper_bound
                     or {{ metric }}_band.upper_bound is null
                 )
     {% endfor %}

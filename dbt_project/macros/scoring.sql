@@ -99,27 +99,35 @@
 {%- endmacro %}
 
 {#-
-    Mid-rank percentile, 0-100, of a value within its partition: the share of the others that
-    it beats, a tie counting half. Alone in its partition, or tied with all, it scores 50.
-    `higher_is_better` is a SQL boolean expression; when false the order is reversed.
-    One sort per value: the rank, the rows up to the value's last tie and the partition's rows
-    are windows of the same partition and order, and give the ties and the rank from the top.
+    The three windows midrank_percentile reads, as columns `<prefix>_rows_in_partition`,
+    `<prefix>_rows_up_to_ties` (rows at or below the value) and `<prefix>_rank` (from the
+    bottom): one partition and one order, so one sort.
 -#}
-{% macro midrank_percentile(value, partition_by, higher_is_better='true') -%}
+{% macro midrank_windows(value, partition_by, prefix) -%}
     {%- set over = 'over (partition by ' ~ partition_by ~ ' order by ' ~ value -%}
-    {%- set rows_in_partition = 'count(*) ' ~ over ~ ' rows between unbounded preceding and unbounded following)' -%}
-    {%- set rows_up_to_ties = 'count(*) ' ~ over ~ ' range between unbounded preceding and current row)' -%}
-    {%- set rank_from_bottom = 'rank() ' ~ over ~ ')' -%}
+    count(*) {{ over }} rows between unbounded preceding and unbounded following) as {{ prefix }}_rows_in_partition,
+    count(*) {{ over }} range between unbounded preceding and current row) as {{ prefix }}_rows_up_to_ties,
+    rank() {{ over }}) as {{ prefix }}_rank
+{%- endmacro %}
+
+{#-
+    Mid-rank percentile, 0-100, of a value within its partition, from the columns of
+    midrank_windows (`prefix` includes the relation): the share of the others that it beats, a
+    tie counting half. Alone in its partition, or tied with all, it scores 50.
+    `higher_is_better` is a SQL boolean expression; when false the order is reversed (the rank
+    from the top is the rows above the value's ties, plus one).
+-#}
+{% macro midrank_percentile(prefix, higher_is_better='true') -%}
     case
-        when {{ rows_in_partition }} <= 1 then 50.0
+        when {{ prefix }}_rows_in_partition <= 1 then 50.0
         else 100.0 * (
             case
-                when {{ higher_is_better }} then {{ rank_from_bottom }}
-                else {{ rows_in_partition }} - {{ rows_up_to_ties }} + 1
+                when {{ higher_is_better }} then {{ prefix }}_rank
+                else {{ prefix }}_rows_in_partition - {{ prefix }}_rows_up_to_ties + 1
             end
             - 1
-            + 0.5 * ({{ rows_up_to_ties }} - {{ rank_from_bottom }})
-        ) / ({{ rows_in_partition }} - 1)
+            + 0.5 * ({{ prefix }}_rows_up_to_ties - {{ prefix }}_rank)
+        ) / ({{ prefix }}_rows_in_partition - 1)
     end
 {%- endmacro %}
 
