@@ -49,8 +49,10 @@ metric_values as (
         {{ metrics_cte }}.score_date,
         {{ metrics_cte }}.plan,
         {% for metric in metric_names -%}
-            cast({{ metrics_cte }}.{{ metric }} as double) as {{ metric }}_value,
-            cast({{ weight_factors.get(metric, '1.0') }} as double) as {{ metric }}_weight_factor
+            cast({{ metrics_cte }}.{{ metric }} as double) as {{ metric }}_value
+            {%- if metric in weight_factors %},
+                cast({{ weight_factors[metric] }} as double) as {{ metric }}_weight_factor
+            {%- endif %}
             {%- if not loop.last %},{% endif %}
         {% endfor %}
     from {{ metrics_cte }}
@@ -71,7 +73,9 @@ metric_ranks as (
         score_date,
         {% for metric in metric_names -%}
             {{ metric }}_value,
-            {{ metric }}_weight_factor,
+            {% if metric in weight_factors -%}
+                {{ metric }}_weight_factor,
+            {% endif -%}
             {{ midrank_windows(
                 metric ~ '_value', 'score_date, plan, ' ~ metric ~ '_value is null', metric
             ) }}
@@ -87,7 +91,9 @@ metric_scores as (
         metric_ranks.customer_id,
         metric_ranks.score_date,
         {% for metric in metric_names -%}
-            metric_rules.rule_{{ metric }}_weight * metric_ranks.{{ metric }}_weight_factor as {{ metric }}_weight,
+            metric_rules.rule_{{ metric }}_weight * {{
+                'metric_ranks.' ~ metric ~ '_weight_factor' if metric in weight_factors else 'cast(1.0 as double)'
+            }} as {{ metric }}_weight,
             -- A missing metric has no score (clamp's least / greatest would make 0 of null).
             case when metric_ranks.{{ metric }}_value is not null then case metric_rules.rule_{{ metric }}_method
                 when 'linear'
