@@ -15,9 +15,8 @@
     percentile window, and its method picks which applies. A customer-day with no metric that
     has a rule has no row, as in the long format this replaced.
     Emits CTEs `metric_rules`, `metric_bands_ranged`, `metric_values`, `metric_ranks`,
-    `metric_scores` and
-    `dimension_scores` (customer_id, score_date, `<dimension>_score_raw` and one
-    `<metric>_score` per metric).
+    `metric_scores` and `dimension_scores` (customer_id, score_date, `<dimension>_score_raw` and
+    one `<metric>_score` per metric).
 -#}
 {% macro dimension_scores(dimension, metric_names, metrics_cte='metrics', weight_factors={}) -%}
 
