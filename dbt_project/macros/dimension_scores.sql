@@ -9,7 +9,12 @@
     The dimension's score is the weighted mean of the metric scores present (a null metric drops
     out and the weights re-normalise). `weight_factors` maps a metric to a column of the metrics
     CTE that multiplies its weight (recency, for instance).
-    Emits CTEs `metric_rules`, `metric_values`, `metric_bands_matched`, `metric_percentiles`,
+    Wide: one row per customer and day throughout, each metric's score a column. The rules are
+    read from the seeds when the model runs (pivoted to one row for the dimension), so a changed
+    method, weight or bound needs no recompile; every metric therefore gets a band join and a
+    percentile window, and its method picks which applies. A customer-day with no metric that
+    has a rule has no row, as in the long format this replaced.
+    Emits CTEs `metric_rules`, `metric_bands_ranged`, `metric_values`, `metric_ranks`,
     `metric_scores` and `dimension_scores` (customer_id, score_date, `<dimension>_score_raw` and
     one `<metric>_score` per metric).
 -#}
@@ -18,88 +23,104 @@
 metric_rules as (
 
     select
-        metric_name,
-        method as scoring_method,
-        metric_weight,
-        worst_value,
-        best_value
-
+        {% for metric in metric_names -%}
+            max(case when metric_name = '{{ metric }}' then method end) as rule_{{ metric }}_method,
+            max(case when metric_name = '{{ metric }}' then metric_weight end) as rule_{{ metric }}_weight,
+            max(case when metric_name = '{{ metric }}' then worst_value end) as rule_{{ metric }}_worst_value,
+            max(case when metric_name = '{{ metric }}' then best_value end) as rule_{{ metric }}_best_value
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
     from {{ ref('metric_scoring') }}
     where dimension = '{{ dimension }}'
 
 ),
 
+metric_bands_ranged as (
+
+    {{ band_ranges(ref('metric_bands')) }}
+
+),
+
 metric_values as (
 
-    {% for metric in metric_names -%}
+    select
+        {{ metrics_cte }}.customer_id,
+        {{ metrics_cte }}.score_date,
+        {{ metrics_cte }}.plan,
+        {% for metric in metric_names -%}
+            cast({{ metrics_cte }}.{{ metric }} as double) as {{ metric }}_value
+            {%- if metric in weight_factors %},
+                cast({{ weight_factors[metric] }} as double) as {{ metric }}_weight_factor
+            {%- endif %}
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from {{ metrics_cte }}
+    cross join metric_rules
+    where
+        {% for metric in metric_names -%}
+            ({{ metrics_cte }}.{{ metric }} is not null and metric_rules.rule_{{ metric }}_method is not null)
+            {%- if not loop.last %} or{% endif %}
+        {% endfor %}
+
+),
+
+-- The percentile windows, on as few columns as possible: each window sorts the rows it carries.
+metric_ranks as (
+
     select
         customer_id,
         score_date,
-        plan,
-        '{{ metric }}' as metric_name,
-        cast({{ metric }} as double) as metric_value,
-        cast({{ weight_factors.get(metric, '1.0') }} as double) as weight_factor
-    from {{ metrics_cte }}
-    where {{ metric }} is not null
-    {% if not loop.last %}
-    union all
-    {% endif -%}
-    {%- endfor %}
-
-),
-
-metric_bands_matched as (
-
-    {{ band_scores('metric_values', ref('metric_bands')) }}
-
-),
-
-metric_percentiles as (
-
-    select
-        metric_values.customer_id,
-        metric_values.score_date,
-        metric_values.metric_name,
-        {{ midrank_percentile(
-            'metric_values.metric_value',
-            'metric_values.score_date, metric_values.metric_name, metric_values.plan',
-            'metric_rules.best_value >= metric_rules.worst_value'
-        ) }} as percentile_score
-
+        {% for metric in metric_names -%}
+            {{ metric }}_value,
+            {% if metric in weight_factors -%}
+                {{ metric }}_weight_factor,
+            {% endif -%}
+            {{ midrank_windows(
+                metric ~ '_value', 'score_date, plan, ' ~ metric ~ '_value is null', metric
+            ) }}
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
     from metric_values
-    inner join metric_rules
-        on metric_values.metric_name = metric_rules.metric_name
-    where metric_rules.scoring_method = 'plan_percentile'
 
 ),
 
 metric_scores as (
 
     select
-        metric_values.customer_id,
-        metric_values.score_date,
-        metric_values.metric_name,
-        metric_rules.metric_weight * metric_values.weight_factor as metric_weight,
-        case metric_rules.scoring_method
-            when 'linear'
-                then {{ linear_score('metric_values.metric_value', 'metric_rules.worst_value', 'metric_rules.best_value') }}
-            when 'bands' then metric_bands_matched.band_score
-            when 'plan_percentile' then metric_percentiles.percentile_score
-        end as metric_score
-
-    from metric_values
-    inner join metric_rules
-        on metric_values.metric_name = metric_rules.metric_name
-    left join metric_bands_matched
-        on
-            metric_values.customer_id = metric_bands_matched.customer_id
-            and metric_values.score_date = metric_bands_matched.score_date
-            and metric_values.metric_name = metric_bands_matched.metric_name
-    left join metric_percentiles
-        on
-            metric_values.customer_id = metric_percentiles.customer_id
-            and metric_values.score_date = metric_percentiles.score_date
-            and metric_values.metric_name = metric_percentiles.metric_name
+        metric_ranks.customer_id,
+        metric_ranks.score_date,
+        {% for metric in metric_names -%}
+            metric_rules.rule_{{ metric }}_weight * {{
+                'metric_ranks.' ~ metric ~ '_weight_factor' if metric in weight_factors else 'cast(1.0 as double)'
+            }} as {{ metric }}_weight,
+            -- A missing metric has no score (clamp's least / greatest would make 0 of null).
+            case when metric_ranks.{{ metric }}_value is not null then case metric_rules.rule_{{ metric }}_method
+                when 'linear'
+                    then {{ linear_score(
+                        'metric_ranks.' ~ metric ~ '_value',
+                        'metric_rules.rule_' ~ metric ~ '_worst_value',
+                        'metric_rules.rule_' ~ metric ~ '_best_value',
+                    ) }}
+                when 'bands' then {{ metric }}_band.band_score
+                when 'plan_percentile' then {{ midrank_percentile(
+                    'metric_ranks.' ~ metric,
+                    'metric_rules.rule_' ~ metric ~ '_best_value >= metric_rules.rule_' ~ metric ~ '_worst_value',
+                ) }}
+            end end as {{ metric }}_score
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from metric_ranks
+    cross join metric_rules
+    {% for metric in metric_names -%}
+        left join metric_bands_ranged as {{ metric }}_band
+            on
+                {{ metric }}_band.metric_name = '{{ metric }}'
+                and metric_ranks.{{ metric }}_value >= {{ metric }}_band.lower_bound
+                and (
+                    metric_ranks.{{ metric }}_value < {{ metric }}_band.upper_bound
+                    or {{ metric }}_band.upper_bound is null
+                )
+    {% endfor %}
 
 ),
 
@@ -108,13 +129,16 @@ dimension_scores as (
     select
         customer_id,
         score_date,
-        {{ clamp(weighted_mean('metric_score', 'metric_weight')) }} as {{ dimension }}_score_raw,
+        {%- set pairs = [] -%}
+        {%- for metric in metric_names -%}
+            {%- do pairs.append([metric ~ '_score', metric ~ '_weight']) -%}
+        {%- endfor %}
+        {{ clamp(row_weighted_mean(pairs)) }} as {{ dimension }}_score_raw,
         {% for metric in metric_names -%}
-        max(case when metric_name = '{{ metric }}' then metric_score end) as {{ metric }}_score
-        {%- if not loop.last %},{% endif %}
+            {{ metric }}_score
+            {%- if not loop.last %},{% endif %}
         {% endfor %}
     from metric_scores
-    group by customer_id, score_date
 
 )
 

@@ -46,56 +46,88 @@
 {%- endmacro %}
 
 {#-
-    Band scoring: the score of the band with the highest lower bound at or below the value. Emits
-    the select of a CTE over `values_cte` (customer_id, score_date, metric_name, metric_value)
-    and the `metric_bands` seed, one row per value with its `band_score` and `band_label`.
+    The exact_sum of several columns of one row: each term rounded to `scale` decimals and added
+    as a decimal, so the sum is the same to the last bit as exact_sum over the same terms as
+    rows, in whatever order. Null terms drop out; null when every term is null. Terms are
+    decimal(30, scale) and added as a balanced tree, so Spark's decimal precision (38 at most,
+    one more digit per addition) never has to drop a decimal.
 -#}
-{% macro band_scores(values_cte, bands_relation) -%}
-    select
-        customer_id,
-        score_date,
-        metric_name,
-        band_score,
-        band_label
+{% macro row_exact_sum(expressions, scale=18) -%}
+    case
+        when {% for expression in expressions %}({{ expression }}) is not null{% if not loop.last %} or {% endif %}{% endfor %}
+            then cast({{ balanced_decimal_sum(expressions, scale) }} as double)
+    end
+{%- endmacro %}
 
-    from (
-        select
-            {{ values_cte }}.customer_id,
-            {{ values_cte }}.score_date,
-            {{ values_cte }}.metric_name,
-            bands.band_score,
-            bands.band_label,
-            row_number() over (
-                partition by {{ values_cte }}.customer_id, {{ values_cte }}.score_date, {{ values_cte }}.metric_name
-                order by bands.lower_bound desc
-            ) as band_rank
-
-        from {{ values_cte }}
-        inner join {{ bands_relation }} as bands
-            on
-                {{ values_cte }}.metric_name = bands.metric_name
-                and {{ values_cte }}.metric_value >= bands.lower_bound
-    ) as ranked
-    where band_rank = 1
+{#- The terms as decimal(30, scale), nulls as 0, added pairwise (a helper of row_exact_sum). -#}
+{% macro balanced_decimal_sum(expressions, scale) -%}
+    {%- if expressions | length == 1 -%}
+        coalesce(cast({{ expressions[0] }} as decimal(30, {{ scale }})), cast(0 as decimal(30, {{ scale }})))
+    {%- else -%}
+        {%- set half = (expressions | length) // 2 -%}
+        ({{ balanced_decimal_sum(expressions[:half], scale) }} + {{ balanced_decimal_sum(expressions[half:], scale) }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#-
-    Mid-rank percentile, 0-100, of a value within its partition: the share of the others that
-    it beats, a tie counting half. Alone in its partition, or tied with all, it scores 50.
-    `higher_is_better` is a SQL boolean expression; when false the order is reversed.
+    weighted_mean across columns of one row: `pairs` is a list of [value, weight] expressions;
+    the mean of the values present, weighted, with row_exact_sum; null when none is present.
 -#}
-{% macro midrank_percentile(value, partition_by, higher_is_better='true') -%}
+{% macro row_weighted_mean(pairs) -%}
+    {%- set products, weights = [], [] -%}
+    {%- for value, weight in pairs -%}
+        {%- do products.append('case when ' ~ value ~ ' is not null then ' ~ value ~ ' * ' ~ weight ~ ' end') -%}
+        {%- do weights.append('case when ' ~ value ~ ' is not null then ' ~ weight ~ ' end') -%}
+    {%- endfor -%}
+    {{ row_exact_sum(products) }} / nullif({{ row_exact_sum(weights) }}, 0)
+{%- endmacro %}
+
+{#-
+    The bands of the `metric_bands` seed as ranges, for a join per metric: each band from its
+    lower bound up to the next band's (exclusive; the top band has no upper bound), so a value
+    falls in the band with the highest lower bound at or below it. Emits the select of a CTE
+    (metric_name, lower_bound, upper_bound, band_score).
+-#}
+{% macro band_ranges(bands_relation) -%}
+    select
+        metric_name,
+        lower_bound,
+        lead(lower_bound) over (partition by metric_name order by lower_bound) as upper_bound,
+        band_score
+
+    from {{ bands_relation }}
+{%- endmacro %}
+
+{#-
+    The three windows midrank_percentile reads, as columns `<prefix>_rows_in_partition`,
+    `<prefix>_rows_up_to_ties` (rows at or below the value) and `<prefix>_rank` (from the
+    bottom): one partition and one order, so one sort.
+-#}
+{% macro midrank_windows(value, partition_by, prefix) -%}
+    {%- set over = 'over (partition by ' ~ partition_by ~ ' order by ' ~ value -%}
+    count(*) {{ over }} rows between unbounded preceding and unbounded following) as {{ prefix }}_rows_in_partition,
+    count(*) {{ over }} range between unbounded preceding and current row) as {{ prefix }}_rows_up_to_ties,
+    rank() {{ over }}) as {{ prefix }}_rank
+{%- endmacro %}
+
+{#-
+    Mid-rank percentile, 0-100, of a value within its partition, from the columns of
+    midrank_windows (`prefix` includes the relation): the share of the others that it beats, a
+    tie counting half. Alone in its partition, or tied with all, it scores 50.
+    `higher_is_better` is a SQL boolean expression; when false the order is reversed (the rank
+    from the top is the rows above the value's ties, plus one).
+-#}
+{% macro midrank_percentile(prefix, higher_is_better='true') -%}
     case
-        when count(*) over (partition by {{ partition_by }}) <= 1 then 50.0
+        when {{ prefix }}_rows_in_partition <= 1 then 50.0
         else 100.0 * (
             case
-                when {{ higher_is_better }}
-                    then rank() over (partition by {{ partition_by }} order by {{ value }} asc)
-                else rank() over (partition by {{ partition_by }} order by {{ value }} desc)
+                when {{ higher_is_better }} then {{ prefix }}_rank
+                else {{ prefix }}_rows_in_partition - {{ prefix }}_rows_up_to_ties + 1
             end
             - 1
-            + 0.5 * (count(*) over (partition by {{ partition_by }}, {{ value }}) - 1)
-        ) / (count(*) over (partition by {{ partition_by }}) - 1)
+            + 0.5 * ({{ prefix }}_rows_up_to_ties - {{ prefix }}_rank)
+        ) / ({{ prefix }}_rows_in_partition - 1)
     end
 {%- endmacro %}
 

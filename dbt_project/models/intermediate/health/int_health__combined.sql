@@ -12,8 +12,28 @@
       `score_confidence` says how much of the weight the score rests on.
     - The primary driver: the dimension costing the most points (weight share times the gap to
       100), with its sentence; each dimension's points add up to the computed score.
+    Wide: one row per customer and day throughout, each dimension a column, with the weights in
+    force pivoted to one row per weight set and day and the overrides to one row per customer
+    and day. Sums over the dimensions are exact (row_exact_sum): the same to the last bit as an
+    exact_sum over rows, in whatever order.
 -#}
 {%- set dimensions = var('dimensions') -%}
+{#- The driver's ties go to the first dimension by name, as an `order by dimension` would. -#}
+{%- set dimensions_by_name = dimensions | sort -%}
+{%- set weights_present, weighted_scores, completeness_weights, all_weights = [], [], [], [] -%}
+{%- for dimension in dimensions -%}
+    {%- do weights_present.append(
+        'case when ' ~ dimension ~ '_score is not null then ' ~ dimension ~ '_weight end'
+    ) -%}
+    {%- do weighted_scores.append(
+        'case when ' ~ dimension ~ '_score is not null then ' ~ dimension ~ '_score * ' ~ dimension ~ '_weight end'
+    ) -%}
+    {%- do completeness_weights.append(
+        'case when ' ~ dimension ~ '_score is not null then ' ~ dimension ~ '_weight'
+        ~ ' when has_' ~ dimension ~ '_weight then 0 end'
+    ) -%}
+    {%- do all_weights.append(dimension ~ '_weight') -%}
+{%- endfor -%}
 with
 
 lifecycle as (
@@ -65,13 +85,20 @@ in_scope as (
 
 ),
 
-plans_with_weights as (
+-- One row per weight set and day; a dimension without a row in the set is not weighted at all.
+weight_sets as (
 
-    select distinct
+    select
         score_date,
-        weight_set
-
+        weight_set,
+        {% for dimension in dimensions -%}
+            bool_or(dimension = '{{ dimension }}') as has_{{ dimension }}_weight,
+            max(case when dimension = '{{ dimension }}' then weight end) as {{ dimension }}_weight
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
     from weights_in_force
+    where dimension in ('{{ dimensions | join("', '") }}')
+    group by score_date, weight_set
 
 ),
 
@@ -81,6 +108,9 @@ override_summary as (
         customer_id,
         score_date,
         max(case when dimension = 'overall' then override_score end) as overall_override_score,
+        {% for dimension in dimensions -%}
+            max(case when dimension = '{{ dimension }}' then override_score end) as {{ dimension }}_override_score,
+        {% endfor -%}
         {{ dbt.listagg(
             "dimension || ' = ' || " ~ whole_text('override_score') ~ " || ' until ' || "
             ~ "coalesce(" ~ as_text('valid_until') ~ ", 'further notice') || ' by ' || coalesce(set_by, '?')"
@@ -94,140 +124,149 @@ override_summary as (
 
 ),
 
-dimension_scores as (
+dimension_columns as (
 
+    select
+        in_scope.customer_id,
+        in_scope.score_date,
+        weights.weight_set,
+        {% for dimension in dimensions -%}
+            case
+                when weights.has_{{ dimension }}_weight
+                    then coalesce(
+                            override_summary.{{ dimension }}_override_score,
+                            {{ dimension }}_scores.{{ dimension }}_score
+                        )
+            end as {{ dimension }}_score,
+            weights.has_{{ dimension }}_weight,
+            weights.{{ dimension }}_weight,
+            {{ dimension }}_scores.{{ dimension }}_detail,
+        {% endfor -%}
+        relationship_scores.expansion_status,
+        support_scores.is_support_silence,
+        override_summary.overall_override_score,
+        override_summary.override_detail
+
+    from in_scope
+    -- The plan's own weight set when it has one that day, else `default`.
+    left join weight_sets as own_weights
+        on
+            in_scope.weight_plan = own_weights.weight_set
+            and in_scope.score_date = own_weights.score_date
+    inner join weight_sets as weights
+        on
+            coalesce(own_weights.weight_set, 'default') = weights.weight_set
+            and in_scope.score_date = weights.score_date
+    left join override_summary
+        on
+            in_scope.customer_id = override_summary.customer_id
+            and in_scope.score_date = override_summary.score_date
     {% for dimension in dimensions -%}
-        select
-            in_scope.customer_id,
-            in_scope.score_date,
-            in_scope.weight_plan,
-            '{{ dimension }}' as dimension,
-            coalesce(overrides_in_force.override_score, {{ dimension }}_scores.{{ dimension }}_score)
-                as dimension_score,
-            {{ dimension }}_scores.{{ dimension }}_detail as dimension_detail
-        from in_scope
         left join {{ dimension }}_scores
             on
                 in_scope.customer_id = {{ dimension }}_scores.customer_id
                 and in_scope.score_date = {{ dimension }}_scores.score_date
-        left join overrides_in_force
-            on
-                in_scope.customer_id = overrides_in_force.customer_id
-                and in_scope.score_date = overrides_in_force.score_date
-                and overrides_in_force.dimension = '{{ dimension }}'
-        {% if not loop.last %}
-            union all
-        {% endif -%}
-    {%- endfor %}
+    {% endfor %}
 
 ),
 
 weighted as (
 
     select
-        dimension_scores.customer_id,
-        dimension_scores.score_date,
-        dimension_scores.dimension,
-        dimension_scores.dimension_score,
-        dimension_scores.dimension_detail,
-        weights_in_force.weight_set,
-        weights_in_force.weight,
-        -- A decimal sum: the same to the last bit in whatever order the rows come (exact_sum).
-        cast(sum(
-            cast(
-                case when dimension_scores.dimension_score is not null then weights_in_force.weight end
-                as decimal(38, 18)
-            )
-        ) over (partition by dimension_scores.customer_id, dimension_scores.score_date) as double)
-            as weight_present
-
-    from dimension_scores
-    left join plans_with_weights
-        on
-            dimension_scores.weight_plan = plans_with_weights.weight_set
-            and dimension_scores.score_date = plans_with_weights.score_date
-    inner join weights_in_force
-        on
-            coalesce(plans_with_weights.weight_set, 'default') = weights_in_force.weight_set
-            and dimension_scores.dimension = weights_in_force.dimension
-            and dimension_scores.score_date = weights_in_force.score_date
-
-),
-
-contributions as (
-
-    select
         *,
-        -- Points this dimension adds to the overall score, and points it costs (gap to 100).
-        weight * dimension_score / nullif(weight_present, 0) as points_contributed,
-        weight * (100 - dimension_score) / nullif(weight_present, 0) as points_lost,
-        row_number() over (
-            partition by customer_id, score_date
-            order by
-                case when dimension_score is null then 1 else 0 end,
-                weight * (100 - dimension_score) desc,
-                dimension
-        ) as driver_rank
-
-    from weighted
+        {{ row_exact_sum(weights_present) }} as weight_present,
+        {% for dimension in dimensions -%}
+            -- The points this dimension costs, before dividing by the weight present: the
+            -- driver's order.
+            {{ dimension }}_weight * (100 - {{ dimension }}_score) as {{ dimension }}_weighted_gap
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from dimension_columns
 
 ),
 
 combined as (
 
     select
-        customer_id,
-        score_date,
-        max(weight_set) as weight_set,
+        *,
         -- Null, not clamped to 0, when no dimension that carries weight has data.
         case
-            when sum(case when dimension_score is not null then weight end) > 0
-                then {{ clamp(weighted_mean('dimension_score', 'weight')) }}
+            when weight_present > 0
+                then {{ clamp(row_exact_sum(weighted_scores) ~ ' / nullif(weight_present, 0)') }}
         end as computed_health_score,
-        100.0 * {{ ratio(
-            exact_sum('case when dimension_score is not null then weight else 0 end'), exact_sum('weight')
-        ) }}
+        100.0 * {{ ratio(row_exact_sum(completeness_weights), row_exact_sum(all_weights)) }}
             as data_completeness_pct,
-        count(dimension_score) as dimensions_scored,
-        max(case when driver_rank = 1 and points_lost > 0 then dimension end) as primary_driver,
-        max(case when driver_rank = 1 and points_lost > 0 then dimension_detail end) as driver_detail,
+        cast(
+            {% for dimension in dimensions -%}
+                case when {{ dimension }}_score is not null then 1 else 0 end
+                {%- if not loop.last %} +{% endif %}
+            {% endfor %}
+            as bigint
+        ) as dimensions_scored,
+        -- The largest gap (greatest skips nulls: a dimension without a score or a weight is last).
+        greatest(
+            {% for dimension in dimensions -%}
+                {{ dimension }}_weighted_gap{% if not loop.last %},{% endif %}
+            {% endfor %}
+        ) as largest_weighted_gap,
         {% for dimension in dimensions -%}
-            max(case when dimension = '{{ dimension }}' then dimension_score end) as {{ dimension }}_score,
-            max(case when dimension = '{{ dimension }}' then weight end) as {{ dimension }}_weight,
-            max(case when dimension = '{{ dimension }}' then points_contributed end) as {{ dimension }}_points
+            -- Points this dimension adds to the overall score.
+            {{ dimension }}_weight * {{ dimension }}_score / nullif(weight_present, 0) as {{ dimension }}_points
             {%- if not loop.last %},{% endif %}
         {% endfor %}
-    from contributions
-    group by customer_id, score_date
+    from weighted
+
+),
+
+drivers as (
+
+    select
+        *,
+        -- The dimension costing the most points (ties to the first by name) and its sentence.
+        case
+            {% for dimension in dimensions_by_name -%}
+                when {{ dimension }}_weighted_gap = largest_weighted_gap then '{{ dimension }}'
+            {% endfor %}
+        end as costliest_dimension,
+        case
+            {% for dimension in dimensions_by_name -%}
+                when {{ dimension }}_weighted_gap = largest_weighted_gap then {{ dimension }}_detail
+            {% endfor %}
+        end as costliest_detail
+
+    from combined
 
 ),
 
 scored as (
 
     select
-        combined.*,
-        override_summary.overall_override_score,
-        override_summary.override_detail,
-        coalesce(override_summary.overall_override_score, combined.computed_health_score) as health_score,
+        drivers.*,
+        -- The primary driver only when it costs points.
+        case
+            when drivers.largest_weighted_gap / nullif(drivers.weight_present, 0) > 0
+                then drivers.costliest_dimension
+        end as primary_driver,
+        case
+            when drivers.largest_weighted_gap / nullif(drivers.weight_present, 0) > 0
+                then drivers.costliest_detail
+        end as driver_detail,
+        coalesce(drivers.overall_override_score, drivers.computed_health_score) as health_score,
         -- Grey only when nothing that carries weight has data (or under the optional floor).
         coalesce(
-            override_summary.overall_override_score is not null
+            drivers.overall_override_score is not null
             or (
-                combined.data_completeness_pct > 0
-                and combined.data_completeness_pct >= settings.min_data_completeness_pct
-                and combined.computed_health_score is not null
+                drivers.data_completeness_pct > 0
+                and drivers.data_completeness_pct >= settings.min_data_completeness_pct
+                and drivers.computed_health_score is not null
             ),
             false
         ) as is_scored,
         settings.score_confidence_high_min_pct,
         settings.score_confidence_medium_min_pct
 
-    from combined
+    from drivers
     cross join settings
-    left join override_summary
-        on
-            combined.customer_id = override_summary.customer_id
-            and combined.score_date = override_summary.score_date
 
 ),
 
@@ -235,53 +274,47 @@ final as (
 
     select
         ---------- ids
-        scored.customer_id,
-        scored.score_date,
+        customer_id,
+        score_date,
 
         ---------- attributes
-        scored.weight_set,
-        scored.primary_driver,
-        scored.driver_detail,
-        scored.is_scored,
+        weight_set,
+        primary_driver,
+        driver_detail,
+        is_scored,
         -- Rounded first: weights summing to 0.5 in floating point must not fall under 50%.
         case
-            when not scored.is_scored then null
-            when round(scored.data_completeness_pct, 6) >= scored.score_confidence_high_min_pct then 'high'
-            when round(scored.data_completeness_pct, 6) >= scored.score_confidence_medium_min_pct then 'medium'
+            when not is_scored then null
+            when round(data_completeness_pct, 6) >= score_confidence_high_min_pct then 'high'
+            when round(data_completeness_pct, 6) >= score_confidence_medium_min_pct then 'medium'
             else 'low'
         end as score_confidence,
-        scored.override_detail is not null as has_override,
-        scored.override_detail,
+        override_detail is not null as has_override,
+        override_detail,
 
         ---------- scores
-        scored.health_score,
-        scored.computed_health_score,
+        health_score,
+        computed_health_score,
         {% for dimension in dimensions -%}
-            scored.{{ dimension }}_score,
+            {{ dimension }}_score,
         {% endfor -%}
-        scored.data_completeness_pct,
-        scored.dimensions_scored,
+        data_completeness_pct,
+        dimensions_scored,
 
         ---------- weights and contributions
         {% for dimension in dimensions -%}
-            scored.{{ dimension }}_weight,
-            scored.{{ dimension }}_points,
+            {{ dimension }}_weight,
+            {{ dimension }}_points,
         {% endfor -%}
 
         ---------- explanation per dimension
         {% for dimension in dimensions -%}
-            {{ dimension }}_scores.{{ dimension }}_detail,
+            {{ dimension }}_detail,
         {% endfor -%}
-        relationship_scores.expansion_status,
-        coalesce(support_scores.is_support_silence, false) as is_support_silence
+        expansion_status,
+        coalesce(is_support_silence, false) as is_support_silence
 
     from scored
-    {% for dimension in dimensions -%}
-        left join {{ dimension }}_scores
-            on
-                scored.customer_id = {{ dimension }}_scores.customer_id
-                and scored.score_date = {{ dimension }}_scores.score_date
-    {% endfor %}
 
 )
 
