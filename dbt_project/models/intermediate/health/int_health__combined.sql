@@ -111,12 +111,12 @@ override_summary as (
         {% for dimension in dimensions -%}
             max(case when dimension = '{{ dimension }}' then override_score end) as {{ dimension }}_override_score,
         {% endfor -%}
-        {{ dbt.listagg(
+        -- In order of dimension: each text starts with its dimension's name.
+        {{ sorted_listagg(
             "dimension || ' = ' || " ~ whole_text('override_score') ~ " || ' until ' || "
             ~ "coalesce(" ~ as_text('valid_until') ~ ", 'further notice') || ' by ' || coalesce(set_by, '?')"
             ~ " || ': ' || coalesce(reason, '')",
-            "'; '",
-            "order by dimension"
+            "'; '"
         ) }} as override_detail
 
     from overrides_in_force
