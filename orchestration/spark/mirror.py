@@ -29,6 +29,7 @@ import duckdb
 
 from orchestration.duckdb_settings import connect
 from orchestration.project import data_dir
+from orchestration.spark.marts import spark_table_dir
 
 DAY_COLUMN = "score_date"
 # What dbt materialises as files in Spark's warehouse.
@@ -151,6 +152,6 @@ def mirror_tables(
     copied: dict[str, int] = {}
     with connect(duckdb_warehouse) as con:
         for table in tables:
-            folder = spark_warehouse / f"{table.schema}.db" / table.table
+            folder = spark_table_dir(spark_warehouse, table.table, table.schema)
             copied[table.name] = _copy_table(con, table, folder, days)
     return copied
