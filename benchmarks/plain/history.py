@@ -29,6 +29,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from orchestration.duckdb_settings import duckdb_config
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).resolve().parent
 SEEDS = ROOT / "seeds"
@@ -147,7 +149,9 @@ def build_plain_history(
         for statement in STATEMENT_END.split(render(path.read_text(), parameters))
         if statement.strip()
     ]
-    with duckdb.connect(str(warehouse_path)) as con:
+    # The memory limit and spill folder dbt's models get (CHS_DUCKDB_MEMORY_LIMIT, _TEMP_DIR), so
+    # the two sides run under the same memory.
+    with duckdb.connect(str(warehouse_path), config=duckdb_config()) as con:
         con.execute(SESSION_SETTINGS)
         started = time.perf_counter()
         for name, statement in statements:
