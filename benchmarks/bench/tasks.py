@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench.tasks bare-load --landing DIR --warehouse FILE --result FILE
     python -m benchmarks.bench.tasks compiled-sql --run-dir DIR --order FILE --warehouse FILE ...
+        [--profile-dir DIR]
     python -m benchmarks.bench.tasks plain-history --warehouse FILE --first D --last D ...
     python -m benchmarks.bench.tasks validate-publish --result FILE
 
@@ -72,10 +73,58 @@ def profile_settings() -> dict[str, str]:
     return {key: str(value) for key, value in settings.items() if "{{" not in str(value)}
 
 
-def compiled_sql(run_dir: Path, order: list[str], warehouse: Path) -> dict[str, Any]:
+# The operators of a model's profile kept in the record: the costliest few say where time goes.
+PROFILE_TOP_OPERATORS = 4
+
+
+def profile_summary(profile: dict[str, Any]) -> dict[str, Any]:
+    """What `EXPLAIN ANALYZE` says of one statement, from DuckDB's JSON profile: its wall and CPU
+    seconds, the memory its buffers peaked at and what it spilled, and its costliest operators
+    (CPU seconds summed over threads, rows out, what they compute)."""
+    operators: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        extra = node.get("extra_info") or {}
+        what = next(
+            (extra[key] for key in ("Projections", "Conditions", "Groups", "Aggregates", "Table")
+             if key in extra),
+            "",
+        )  # fmt: skip
+        operators.append(
+            {
+                "operator": node.get("name", ""),
+                "cpu_seconds": round(node.get("timing", 0.0), 3),
+                "rows": node.get("intermediate_rows", 0),
+                "what": (" ".join(what) if isinstance(what, list) else str(what))[:160],
+            }
+        )
+        for child in node.get("children", []):
+            walk(child)
+
+    for node in profile.get("operator", []):
+        walk(node)
+    query, system = profile.get("query", {}), profile.get("system", {})
+    mib = 1024 * 1024
+    return {
+        "seconds": round(query.get("total_time", 0.0), 3),
+        "cpu_seconds": round(query.get("cpu_time", 0.0), 3),
+        "peak_buffer_mib": round(system.get("peak_buffer_memory", 0) / mib),
+        "spilled_mib": round(system.get("total_bytes_spilled", 0) / mib),
+        "top_operators": sorted(operators, key=lambda o: -o["cpu_seconds"])[:PROFILE_TOP_OPERATORS],
+    }
+
+
+def compiled_sql(
+    run_dir: Path, order: list[str], warehouse: Path, profile_dir: Path | None = None
+) -> dict[str, Any]:
     """Runs dbt's compiled statements (`target/run/...`) of the models in `order` (dbt's own
     completion order, so parents come first) in one DuckDB connection; a `__dbt_tmp` relation
-    replaces its model the way dbt renames it."""
+    replaces its model the way dbt renames it.
+
+    With `profile_dir`, each model's statement runs under DuckDB's profiler (what `EXPLAIN
+    ANALYZE` shows), its JSON profile written there and summed up in `model_profiles`: where a
+    speed or memory target is missed, this says why. The profiler costs little next to models
+    that take seconds."""
     files = {path.stem: path for path in run_dir.rglob("*.sql")}
     statements = []
     for model in order:
@@ -84,6 +133,9 @@ def compiled_sql(run_dir: Path, order: list[str], warehouse: Path) -> dict[str, 
         sql = files[model].read_text()
         statements.append((model, sql, created_relation(sql)))
     timings: dict[str, float] = {}
+    profiles: dict[str, Any] = {}
+    if profile_dir is not None:
+        profile_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with connect(warehouse) as con:
         for key, value in profile_settings().items():
@@ -94,7 +146,15 @@ def compiled_sql(run_dir: Path, order: list[str], warehouse: Path) -> dict[str, 
             if name == final:
                 # An incremental model's full refresh creates its table under its own name.
                 con.execute(f"drop {kind} if exists {schema}.{final}")
-            con.execute(sql)
+            if profile_dir is None:
+                con.execute(sql)
+            else:
+                profile_file = profile_dir / f"{model}.json"
+                con.execute("set enable_profiling = 'json'")
+                con.execute(f"set profiling_output = '{profile_file}'")
+                con.execute(sql)
+                con.execute("set enable_profiling = 'no_output'")
+                profiles[model] = profile_summary(json.loads(profile_file.read_text()))
             if name != final:
                 con.execute(f"drop {kind} if exists {schema}.{final}")
                 con.execute(f"alter {kind} {schema}.{name} rename to {final}")
@@ -104,6 +164,7 @@ def compiled_sql(run_dir: Path, order: list[str], warehouse: Path) -> dict[str, 
         "seconds": round(time.perf_counter() - started, 3),
         "models": len(statements),
         "model_seconds": timings,
+        **({"model_profiles": profiles} if profile_dir is not None else {}),
     }
 
 
@@ -144,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--order", type=Path, help="run_results.json giving the models' order")
     parser.add_argument("--first", type=date.fromisoformat)
     parser.add_argument("--last", type=date.fromisoformat)
+    parser.add_argument(
+        "--profile-dir", type=Path, help="compiled-sql: DuckDB's profile of each model, there"
+    )
     args = parser.parse_args(argv)
     if args.task == "bare-load":
         figures = bare_load(args.landing, args.warehouse)
@@ -152,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         order = [
             r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")
         ]
-        figures = compiled_sql(args.run_dir, order, args.warehouse)
+        # The profiles go beside the result unless told otherwise: the bench keeps its logs.
+        profile_dir = args.profile_dir or args.result.parent / "profiles"
+        figures = compiled_sql(args.run_dir, order, args.warehouse, profile_dir)
     elif args.task == "plain-history":
         figures = plain_history(args.warehouse, args.first, args.last)
     else:
