@@ -78,13 +78,16 @@ def test_dagster_duckdb_resource_connects_with_the_limit(
 
 
 def rendered_profile_settings() -> dict[str, str]:
-    """profiles.yml's DuckDB settings as dbt renders them in this environment."""
+    """profiles.yml's DuckDB connection options as dbt renders them in this environment."""
     from dbt.config.renderer import ProfileRenderer
     from dbt_common.context import set_invocation_context
 
     set_invocation_context(os.environ)
     raw = yaml.safe_load((REPO_ROOT / "profiles.yml").read_text())
-    return ProfileRenderer({}).render_data(raw)["customer_health"]["outputs"]["dev"]["settings"]
+    dev = ProfileRenderer({}).render_data(raw)["customer_health"]["outputs"]["dev"]
+    # Set once when the database opens, never again per cursor (see the spill test below).
+    assert not {"memory_limit", "temp_directory"} & set(dev.get("settings") or {})
+    return dev["config_options"]
 
 
 def test_dbt_profile_sets_the_limit_and_spill_folder_from_the_same_variables(
@@ -100,3 +103,53 @@ def test_dbt_profile_sets_the_limit_and_spill_folder_from_the_same_variables(
     settings = rendered_profile_settings()
     assert settings["memory_limit"] == "60%"
     assert settings["temp_directory"] == f"{data_dir}/tmp"
+
+
+SPILL_PROJECT = """name: spill_check
+version: "1.0"
+profile: customer_health
+model-paths: ["models"]
+models:
+  spill_check:
+    +materialized: table
+"""
+# Five million groups do not fit in 200 MB: the aggregate spills to the temp folder.
+SPILLING_MODEL = (
+    "select i % 5000000 as k, count(*) as n, sum(i) as s from range(20000000) as r (i) group by k"
+)
+NEXT_MODEL = "select count(*) as groups, sum(n) as rows_read from {{ ref('spilling') }}"
+
+
+@pytest.mark.slow
+def test_a_dbt_run_goes_on_after_a_model_spilled(tmp_path: Path, unset: pytest.MonkeyPatch) -> None:
+    """With the project's own profile, a model that spills under a small memory limit and a model
+    after it both build. dbt-duckdb opens a cursor per model; when the spill folder was one of
+    the `settings` it SET on each cursor, the second model failed with "Cannot switch temporary
+    directory after the current one has been used" (a 100,000-customer backfill under 3 GB)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text(SPILL_PROJECT)
+    (tmp_path / "models" / "spilling.sql").write_text(SPILLING_MODEL)
+    (tmp_path / "models" / "after_spill.sql").write_text(NEXT_MODEL)
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "CHS_WAREHOUSE_PATH": str(warehouse),
+        "CHS_DUCKDB_MEMORY_LIMIT": "200MB",
+        "CHS_DUCKDB_TEMP_DIR": str(tmp_path / "spill"),
+        "DBT_PROFILES_DIR": str(REPO_ROOT),
+    }
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), "run", "--threads", "1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select * from main.after_spill").fetchone() == (5_000_000, 20_000_000)
