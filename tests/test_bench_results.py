@@ -132,6 +132,37 @@ def test_table_shows_every_ratio_and_says_n_a_for_a_skipped_one() -> None:
     assert "dagster_pipeline" in table
 
 
+def profile(seconds: float, operator: str, spilled: int = 0) -> dict[str, object]:
+    return {
+        "seconds": seconds,
+        "cpu_seconds": 2 * seconds,
+        "peak_buffer_mib": 900,
+        "spilled_mib": spilled,
+        "top_operators": [{"operator": operator, "cpu_seconds": seconds, "rows": 1234, "what": ""}],
+    }
+
+
+def test_table_names_the_slowest_models_with_their_profile() -> None:
+    steps = every_step()
+    steps["compiled_sql"]["extra"] = {
+        "model_profiles": {
+            "int_fast": profile(0.5, "PROJECTION"),
+            "int_slow": profile(30.0, "WINDOW", spilled=2048),
+            "int_middle": profile(4.0, "HASH_GROUP_BY"),
+        }
+    }
+    steps["history_rebuild"]["extra"] = {"node_seconds": {"int_slow": 33.3}}
+    table = format_table(build_record("small", 10_000, 365, date(2026, 12, 2), steps, {}))
+    rows = table.split("where the time goes", 1)[1].splitlines()[2:]
+    assert [row.split()[0] for row in rows] == ["int_slow", "int_middle", "int_fast"]
+    assert rows[0].split()[1:6] == ["33.3", "30.0", "60.0", "900", "2,048"]
+    assert "WINDOW 30.0 s, 1,234 rows" in rows[0]
+    # A run without profiles (older records, or no compiled SQL step) has no such section.
+    assert "where the time goes" not in format_table(
+        build_record("small", 10_000, 365, date(2026, 12, 2), every_step(), {})
+    )
+
+
 def test_chart_is_drawn_from_every_record_in_the_folder(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     for size, customers, scale in (("small", 10_000, 1.0), ("medium", 100_000, 9.0)):

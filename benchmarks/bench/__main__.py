@@ -28,7 +28,7 @@ from benchmarks.bench.sizes import (
     history_dates,
     landing_cache,
 )
-from benchmarks.bench.steps import StepResult, dbt_model_seconds, run_step
+from benchmarks.bench.steps import StepResult, dbt_model_seconds, dbt_node_seconds, run_step
 from orchestration.defs.instance import instance_yaml
 from orchestration.project import REPO_ROOT
 
@@ -94,6 +94,7 @@ class Bench:
         target = data_dir / "target"
         result = self.step(name, [str(BIN / "dbt"), *args, "--target-path", str(target)], data_dir)
         self.steps[name]["extra"]["model_seconds"] = dbt_model_seconds(target)
+        self.steps[name]["extra"]["node_seconds"] = dbt_node_seconds(target)
         return result
 
     def parse(self, data_dir: Path, target: Path) -> None:

@@ -141,7 +141,54 @@ def format_table(record: dict[str, Any]) -> str:
     lines += ["", f"{'step':28} {'seconds':>10} {'peak RSS MiB':>13}"]
     for name, step in record["steps"].items():
         lines.append(f"{name:28} {step['seconds']:>10,.1f} {step['max_rss_mib']:>13,.0f}")
+    lines += profile_lines(record)
     return "\n".join(lines)
+
+
+# Models shown under "where the time goes": the slowest of the compiled SQL.
+PROFILE_MODELS = 8
+
+
+def profile_lines(record: dict[str, Any], top: int = PROFILE_MODELS) -> list[str]:
+    """The slowest models of the compiled SQL run with what DuckDB's profiler said of each (its
+    CPU seconds over threads, the peak of its buffers, what it spilled, its costliest operator),
+    beside the model's time under dbt: where a target is missed, the first place to look."""
+    compiled = record.get("steps", {}).get("compiled_sql", {}).get("extra", {})
+    profiles = compiled.get("model_profiles") or {}
+    if not profiles:
+        return []
+    under_dbt = record["steps"].get("history_rebuild", {}).get("extra", {}).get("node_seconds", {})
+    lines = [
+        "",
+        "where the time goes (compiled SQL, DuckDB's profiler; dbt's own model time beside it)",
+        f"{'model':30} {'dbt s':>7} {'wall s':>7} {'CPU s':>7} {'peak MiB':>9} {'spill MiB':>10}"
+        "  costliest operator",
+    ]
+    slowest = sorted(profiles.items(), key=lambda item: -item[1]["seconds"])[:top]
+    for model, profile in slowest:
+        operator = (profile.get("top_operators") or [{}])[0]
+        costliest = (
+            f"{operator.get('operator', '')} {operator.get('cpu_seconds', 0):,.1f} s, "
+            f"{operator.get('rows', 0):,} rows"
+        )
+        dbt_seconds = under_dbt.get(model)
+        lines.append(
+            f"{model[:30]:30} {'' if dbt_seconds is None else f'{dbt_seconds:,.1f}':>7} "
+            f"{profile['seconds']:>7,.1f} {profile['cpu_seconds']:>7,.1f} "
+            f"{profile['peak_buffer_mib']:>9,} {profile['spilled_mib']:>10,}  {costliest}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m benchmarks.bench.results FILE.json`: the table of a recorded run again."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("record", type=Path)
+    args = parser.parse_args(argv)
+    print(format_table(json.loads(args.record.read_text())))
+    return 0
 
 
 # Steps drawn on the chart: the ones compared side by side.
@@ -205,3 +252,7 @@ def draw_chart(records: list[dict[str, Any]], out: Path) -> Path:
     figure.savefig(out, dpi=120, bbox_inches="tight")
     plt.close(figure)
     return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -53,3 +53,13 @@ def dbt_model_seconds(target: Path) -> float:
     """Sum of the node times dbt reports in `run_results.json` (without dbt's own start-up)."""
     results = json.loads((target / "run_results.json").read_text())["results"]
     return round(sum(result["execution_time"] for result in results), 3)
+
+
+def dbt_node_seconds(target: Path) -> dict[str, float]:
+    """Each model's time as dbt reports it in `run_results.json`, by model name."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {
+        result["unique_id"].split(".")[-1]: round(result["execution_time"], 3)
+        for result in results
+        if result["unique_id"].startswith("model.")
+    }
