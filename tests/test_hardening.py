@@ -187,3 +187,33 @@ def test_score_dates_from_the_environment_need_no_full_reparse_and_a_var_wins(
     monkeypatch.delenv("CHS_SCORE_FROM_DATE")
     monkeypatch.delenv("CHS_AS_OF_DATE")
     project.dbt("run", "--select", "int_score_dates")  # back to the default day for the others
+
+
+def test_dagster_dbt_steps_reuse_the_parse_of_make_pipeline(
+    project: DbtProjectCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make pipeline` parses with `dbt parse` (no --target) before `dg launch`; each dbt step
+    of the run then runs through Dagster's dbt resource. dbt keeps its partial-parse state only
+    when the target flag matches, so the resource must call dbt as the parse did, or every step
+    parses the whole project again."""
+    from dagster_dbt import DbtCliResource
+    from dbt_copy import DBT
+
+    from orchestration.defs.resources import build_resources
+
+    monkeypatch.delenv("CHS_TARGET", raising=False)
+    monkeypatch.setenv("CHS_WAREHOUSE_PATH", str(project.warehouse))
+    target = build_resources()["dbt"].target
+    monkeypatch.setenv("CHS_WAREHOUSE_PATH", str(project.warehouse))
+    project.dbt("parse")
+    dbt = DbtCliResource(
+        project_dir=str(project.root),
+        profiles_dir=str(project.root),
+        dbt_executable=str(DBT),
+        target=target,
+    )
+    invocation = dbt.cli(["run", "--select", "int_score_dates"], target_path=Path("target"))
+    messages = [event.raw_event["info"]["msg"] for event in invocation.stream_raw_events()]
+    assert invocation.is_successful()
+    assert any("int_score_dates" in message for message in messages)
+    assert not [message for message in messages if "Unable to do partial parsing" in message]
