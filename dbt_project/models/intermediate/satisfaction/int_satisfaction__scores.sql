@@ -12,9 +12,16 @@
     so an old NPS counts less than a fresh CSAT. A detractor answer (`nps_detractor_max_score`)
     as the latest NPS within `detractor_recent_days` caps the sub-score at `detractor_cap_score`.
     No answer in the window: no row.
+    One pass whatever the number of days scored, as int_engagement__scores: a recency-weighted
+    mean is a ratio of two decayed sums, and the decay to the day cancels out of it, so both sums
+    are running sums over each customer's days of answers grown from the first day scored
+    (2^(days after it / half-life)); answers enter the window on their day and leave it when
+    older than the window. The means are rounded to rescaled_sum_decimals(). The latest NPS is
+    the latest answer day's last answer, found by a running max of the day. A run reads its
+    days' windows only.
 -#}
 {%- set metrics = dimension_metrics()['satisfaction'] -%}
-{%- set age_days = dbt.datediff('responses.responded_date', 'score_dates.score_date', 'day') -%}
+{%- set window_end = dbt.dateadd('day', 'satisfaction_settings.window_days', 'answer_days.responded_date') -%}
 with
 
 responses as (
@@ -55,94 +62,406 @@ settings as (
 
 ),
 
-windowed as (
+bounds as (
 
+    -- The decayed sums are kept relative to the first day scored (their anchor).
+    select
+        min(score_date) as first_score_date,
+        max(score_date) as last_score_date
+
+    from score_dates
+
+),
+
+recent_responses as (
+
+    -- A run reads the answers of its days' windows only.
     select
         responses.customer_id,
-        score_dates.score_date,
         responses.response_id,
         responses.survey_kind,
         coalesce(responses.touchpoint, '(none)') as touchpoint,
         responses.score,
         responses.responded_at,
-        {{ age_days }} as age_days,
-        {{ decay(age_days, 'satisfaction_settings.half_life_days') }} as recency_weight,
+        responses.responded_date,
         100.0 * {{ ratio(
             'responses.score - survey_kinds.min_score', 'survey_kinds.max_score - survey_kinds.min_score'
-        ) }} as score_pct
+        ) }} as score_pct,
+        responses.survey_kind in ('thumbs', 'emoji', 'rating') as is_micro
 
     from responses
+    cross join bounds
     cross join satisfaction_settings
     inner join survey_kinds
         on responses.survey_kind = survey_kinds.survey_kind
-    inner join score_dates
-        on
-            responses.responded_date <= score_dates.score_date
-            and responses.responded_date
-            > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'score_dates.score_date') }}
+    where
+        responses.responded_date <= bounds.last_score_date
+        and responses.responded_date
+        > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'bounds.first_score_date') }}
 
 ),
 
-nps_ranked as (
+answer_days as (
 
+    -- One row per customer and day of answers: counts, exact sums of the answers (grown from the
+    -- anchor: a day's answers decay together) and the day, per kind.
+    select
+        recent_responses.customer_id,
+        recent_responses.responded_date,
+        count(*) as responses,
+        {%- for kind in ['csat', 'csm_pulse'] %}
+        count(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.score_pct end)
+            as {{ kind }}_answers,
+        {{ exact_sum("case when recent_responses.survey_kind = '" ~ kind ~ "' then recent_responses.score_pct end") }}
+        * {{ decay(
+            dbt.datediff('recent_responses.responded_date', 'bounds.first_score_date', 'day'),
+            'max(satisfaction_settings.half_life_days)'
+        ) }} as {{ kind }}_grown_sum,
+        count(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.score_pct end)
+        * {{ decay(
+            dbt.datediff('recent_responses.responded_date', 'bounds.first_score_date', 'day'),
+            'max(satisfaction_settings.half_life_days)'
+        ) }} as {{ kind }}_grown_weight,
+        max(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.responded_date end)
+            as {{ kind }}_date,
+        {%- endfor %}
+        max(case when recent_responses.is_micro then recent_responses.responded_date end) as micro_date,
+        max(case when recent_responses.survey_kind = 'nps' then recent_responses.responded_date end) as nps_date
+
+    from recent_responses
+    cross join bounds
+    cross join satisfaction_settings
+    group by recent_responses.customer_id, recent_responses.responded_date, bounds.first_score_date
+
+),
+
+nps_days as (
+
+    -- The last NPS answer of each day (by time, then id): the latest NPS when it is the day's.
     select
         customer_id,
-        score_date,
+        responded_date,
         score,
-        age_days,
-        recency_weight,
         row_number() over (
-            partition by customer_id, score_date order by responded_at desc, response_id desc
+            partition by customer_id, responded_date order by responded_at desc, response_id desc
         ) as recency_rank
 
-    from windowed
+    from recent_responses
     where survey_kind = 'nps'
 
 ),
 
-micro_by_touchpoint as (
+deltas as (
+
+    -- A day's answers enter the window on the day and leave it when older than the window.
+    -- Entering and leaving sums are kept apart so that no day adds more than one of each in an
+    -- order that could vary.
+    select
+        customer_id,
+        responded_date as delta_date,
+        responses as responses_delta,
+        {%- for kind in ['csat', 'csm_pulse'] %}
+        {{ kind }}_answers as {{ kind }}_answers_delta,
+        {{ kind }}_grown_sum as {{ kind }}_entering_sum,
+        {{ kind }}_grown_weight as {{ kind }}_entering_weight,
+        cast(null as double) as {{ kind }}_leaving_sum,
+        cast(null as double) as {{ kind }}_leaving_weight,
+        {{ kind }}_date,
+        {%- endfor %}
+        micro_date,
+        nps_date
+
+    from answer_days
+
+    union all
+
+    select
+        answer_days.customer_id,
+        cast({{ window_end }} as date) as delta_date,
+        -answer_days.responses as responses_delta,
+        {%- for kind in ['csat', 'csm_pulse'] %}
+        -answer_days.{{ kind }}_answers as {{ kind }}_answers_delta,
+        cast(null as double) as {{ kind }}_entering_sum,
+        cast(null as double) as {{ kind }}_entering_weight,
+        answer_days.{{ kind }}_grown_sum as {{ kind }}_leaving_sum,
+        answer_days.{{ kind }}_grown_weight as {{ kind }}_leaving_weight,
+        cast(null as date) as {{ kind }}_date,
+        {%- endfor %}
+        cast(null as date) as micro_date,
+        cast(null as date) as nps_date
+
+    from answer_days
+    cross join satisfaction_settings
+
+    union all
+
+    -- The days scored, so that each has a row to read the running sums on.
+    select
+        lifecycle.customer_id,
+        lifecycle.score_date as delta_date,
+        0 as responses_delta,
+        {%- for kind in ['csat', 'csm_pulse'] %}
+        0 as {{ kind }}_answers_delta,
+        cast(null as double) as {{ kind }}_entering_sum,
+        cast(null as double) as {{ kind }}_entering_weight,
+        cast(null as double) as {{ kind }}_leaving_sum,
+        cast(null as double) as {{ kind }}_leaving_weight,
+        cast(null as date) as {{ kind }}_date,
+        {%- endfor %}
+        cast(null as date) as micro_date,
+        cast(null as date) as nps_date
+
+    from lifecycle
+    inner join score_dates
+        on lifecycle.score_date = score_dates.score_date
+
+),
+
+daily_deltas as (
+
+    select
+        deltas.customer_id,
+        deltas.delta_date,
+        sum(deltas.responses_delta) as responses_delta,
+        {%- for kind in ['csat', 'csm_pulse'] %}
+        sum(deltas.{{ kind }}_answers_delta) as {{ kind }}_answers_delta,
+        coalesce(max(deltas.{{ kind }}_entering_sum), 0) - coalesce(max(deltas.{{ kind }}_leaving_sum), 0)
+            as {{ kind }}_sum_delta,
+        coalesce(max(deltas.{{ kind }}_entering_weight), 0) - coalesce(max(deltas.{{ kind }}_leaving_weight), 0)
+            as {{ kind }}_weight_delta,
+        max(deltas.{{ kind }}_date) as {{ kind }}_date,
+        {%- endfor %}
+        max(deltas.micro_date) as micro_date,
+        max(deltas.nps_date) as nps_date
+
+    from deltas
+    cross join bounds
+    where deltas.delta_date <= bounds.last_score_date
+    group by deltas.customer_id, deltas.delta_date
+
+),
+
+rolling as (
+
+    -- Summed in date order (a total order), so the doubles add up the same way on every run.
+    select
+        customer_id,
+        delta_date,
+        sum(responses_delta) over (
+            partition by customer_id order by delta_date rows between unbounded preceding and current row
+        ) as responses,
+        {%- for kind in ['csat', 'csm_pulse'] %}
+        sum({{ kind }}_answers_delta) over (
+            partition by customer_id order by delta_date rows between unbounded preceding and current row
+        ) as {{ kind }}_answers,
+        sum({{ kind }}_sum_delta) over (
+            partition by customer_id order by delta_date rows between unbounded preceding and current row
+        ) as {{ kind }}_grown_sum,
+        sum({{ kind }}_weight_delta) over (
+            partition by customer_id order by delta_date rows between unbounded preceding and current row
+        ) as {{ kind }}_grown_weight,
+        max({{ kind }}_date) over (
+            partition by customer_id order by delta_date rows between unbounded preceding and current row
+        ) as last_{{ kind }}_date,
+        {%- endfor %}
+        max(micro_date) over (
+            partition by customer_id order by delta_date rows between unbounded preceding and current row
+        ) as last_micro_date,
+        max(nps_date) over (
+            partition by customer_id order by delta_date rows between unbounded preceding and current row
+        ) as last_nps_date
+
+    from daily_deltas
+
+),
+
+per_customer as (
+
+    -- A kind's latest answer counts only inside the window.
+    select
+        rolling.customer_id,
+        rolling.delta_date as score_date,
+        rolling.responses,
+        {%- for kind in ['csat', 'csm_pulse'] %}
+        case
+            when rolling.{{ kind }}_answers > 0
+                then round({{ ratio('rolling.' ~ kind ~ '_grown_sum', 'rolling.' ~ kind ~ '_grown_weight') }}, {{ rescaled_sum_decimals() }})
+        end as {{ kind }}_pct,
+        case
+            when rolling.last_{{ kind }}_date > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'rolling.delta_date') }}
+                then {{ decay(
+                    dbt.datediff('rolling.last_' ~ kind ~ '_date', 'rolling.delta_date', 'day'),
+                    'satisfaction_settings.half_life_days'
+                ) }}
+        end as {{ kind }}_recency,
+        {%- endfor %}
+        case
+            when rolling.last_micro_date > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'rolling.delta_date') }}
+                then {{ decay(
+                    dbt.datediff('rolling.last_micro_date', 'rolling.delta_date', 'day'),
+                    'satisfaction_settings.half_life_days'
+                ) }}
+        end as micro_rating_recency,
+        case
+            when rolling.last_nps_date > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'rolling.delta_date') }}
+                then rolling.last_nps_date
+        end as latest_nps_date
+
+    from rolling
+    cross join satisfaction_settings
+    inner join score_dates
+        on rolling.delta_date = score_dates.score_date
+    where rolling.responses > 0
+
+),
+
+micro_days as (
+
+    -- The micro-ratings of a customer, touchpoint and day, as answer_days.
+    select
+        recent_responses.customer_id,
+        recent_responses.touchpoint,
+        recent_responses.responded_date,
+        count(recent_responses.score_pct) as answers,
+        {{ exact_sum('recent_responses.score_pct') }}
+        * {{ decay(
+            dbt.datediff('recent_responses.responded_date', 'bounds.first_score_date', 'day'),
+            'max(satisfaction_settings.half_life_days)'
+        ) }} as grown_sum,
+        count(recent_responses.score_pct)
+        * {{ decay(
+            dbt.datediff('recent_responses.responded_date', 'bounds.first_score_date', 'day'),
+            'max(satisfaction_settings.half_life_days)'
+        ) }} as grown_weight
+
+    from recent_responses
+    cross join bounds
+    cross join satisfaction_settings
+    where recent_responses.is_micro and recent_responses.score_pct is not null
+    group by
+        recent_responses.customer_id,
+        recent_responses.touchpoint,
+        recent_responses.responded_date,
+        bounds.first_score_date
+
+),
+
+micro_touchpoints as (
+
+    select distinct
+        customer_id,
+        touchpoint
+
+    from micro_days
+
+),
+
+micro_deltas as (
 
     select
         customer_id,
-        score_date,
         touchpoint,
-        {{ weighted_mean('score_pct', 'recency_weight') }} as touchpoint_rating_pct,
-        max(recency_weight) as recency_weight
+        responded_date as delta_date,
+        answers as answers_delta,
+        grown_sum as entering_sum,
+        grown_weight as entering_weight,
+        cast(null as double) as leaving_sum,
+        cast(null as double) as leaving_weight
 
-    from windowed
-    where survey_kind in ('thumbs', 'emoji', 'rating')
-    group by customer_id, score_date, touchpoint
+    from micro_days
+
+    union all
+
+    select
+        micro_days.customer_id,
+        micro_days.touchpoint,
+        cast({{ dbt.dateadd('day', 'satisfaction_settings.window_days', 'micro_days.responded_date') }} as date)
+            as delta_date,
+        -micro_days.answers as answers_delta,
+        cast(null as double) as entering_sum,
+        cast(null as double) as entering_weight,
+        micro_days.grown_sum as leaving_sum,
+        micro_days.grown_weight as leaving_weight
+
+    from micro_days
+    cross join satisfaction_settings
+
+    union all
+
+    -- The days scored of each customer's rated touchpoints.
+    select
+        micro_touchpoints.customer_id,
+        micro_touchpoints.touchpoint,
+        lifecycle.score_date as delta_date,
+        0 as answers_delta,
+        cast(null as double) as entering_sum,
+        cast(null as double) as entering_weight,
+        cast(null as double) as leaving_sum,
+        cast(null as double) as leaving_weight
+
+    from micro_touchpoints
+    inner join lifecycle
+        on micro_touchpoints.customer_id = lifecycle.customer_id
+    inner join score_dates
+        on lifecycle.score_date = score_dates.score_date
+
+),
+
+micro_daily_deltas as (
+
+    select
+        micro_deltas.customer_id,
+        micro_deltas.touchpoint,
+        micro_deltas.delta_date,
+        sum(micro_deltas.answers_delta) as answers_delta,
+        coalesce(max(micro_deltas.entering_sum), 0) - coalesce(max(micro_deltas.leaving_sum), 0) as sum_delta,
+        coalesce(max(micro_deltas.entering_weight), 0) - coalesce(max(micro_deltas.leaving_weight), 0)
+            as weight_delta
+
+    from micro_deltas
+    cross join bounds
+    where micro_deltas.delta_date <= bounds.last_score_date
+    group by micro_deltas.customer_id, micro_deltas.touchpoint, micro_deltas.delta_date
+
+),
+
+micro_rolling as (
+
+    select
+        customer_id,
+        touchpoint,
+        delta_date,
+        sum(answers_delta) over (
+            partition by customer_id, touchpoint order by delta_date
+            rows between unbounded preceding and current row
+        ) as answers,
+        sum(sum_delta) over (
+            partition by customer_id, touchpoint order by delta_date
+            rows between unbounded preceding and current row
+        ) as grown_sum,
+        sum(weight_delta) over (
+            partition by customer_id, touchpoint order by delta_date
+            rows between unbounded preceding and current row
+        ) as grown_weight
+
+    from micro_daily_deltas
 
 ),
 
 micro_ratings as (
 
     select
-        customer_id,
-        score_date,
-        {{ exact_avg('touchpoint_rating_pct') }} as micro_rating_pct,
-        max(recency_weight) as micro_rating_recency,
-        min(touchpoint_rating_pct) as lowest_touchpoint_rating_pct
+        micro_rolling.customer_id,
+        micro_rolling.delta_date as score_date,
+        {{ exact_avg(
+            'round(' ~ ratio('micro_rolling.grown_sum', 'micro_rolling.grown_weight') ~ ', ' ~ rescaled_sum_decimals() ~ ')'
+        ) }} as micro_rating_pct
 
-    from micro_by_touchpoint
-    group by customer_id, score_date
-
-),
-
-per_customer as (
-
-    select
-        customer_id,
-        score_date,
-        count(*) as responses,
-        {{ weighted_mean("case when survey_kind = 'csat' then score_pct end", 'recency_weight') }} as csat_pct,
-        max(case when survey_kind = 'csat' then recency_weight end) as csat_recency,
-        {{ weighted_mean("case when survey_kind = 'csm_pulse' then score_pct end", 'recency_weight') }}
-            as csm_pulse_pct,
-        max(case when survey_kind = 'csm_pulse' then recency_weight end) as csm_pulse_recency
-
-    from windowed
-    group by customer_id, score_date
+    from micro_rolling
+    inner join score_dates
+        on micro_rolling.delta_date = score_dates.score_date
+    where micro_rolling.answers > 0
+    group by micro_rolling.customer_id, micro_rolling.delta_date
 
 ),
 
@@ -153,34 +472,42 @@ metrics as (
         per_customer.score_date,
         lifecycle.plan,
         per_customer.responses,
-        nps_ranked.score as latest_nps,
-        nps_ranked.age_days as latest_nps_age_days,
-        nps_ranked.recency_weight as latest_nps_recency,
+        nps_days.score as latest_nps,
+        {{ dbt.datediff('per_customer.latest_nps_date', 'per_customer.score_date', 'day') }} as latest_nps_age_days,
         case
-            when nps_ranked.score >= settings.nps_promoter_min_score then 'promoter'
-            when nps_ranked.score <= settings.nps_detractor_max_score then 'detractor'
-            when nps_ranked.score is not null then 'passive'
+            when per_customer.latest_nps_date is not null
+                then {{ decay(
+                    dbt.datediff('per_customer.latest_nps_date', 'per_customer.score_date', 'day'),
+                    'satisfaction_settings.half_life_days'
+                ) }}
+        end as latest_nps_recency,
+        case
+            when nps_days.score >= settings.nps_promoter_min_score then 'promoter'
+            when nps_days.score <= settings.nps_detractor_max_score then 'detractor'
+            when nps_days.score is not null then 'passive'
         end as nps_category,
         coalesce(
-            nps_ranked.score <= settings.nps_detractor_max_score
-            and nps_ranked.age_days <= settings.detractor_recent_days,
+            nps_days.score <= settings.nps_detractor_max_score
+            and {{ dbt.datediff('per_customer.latest_nps_date', 'per_customer.score_date', 'day') }}
+            <= settings.detractor_recent_days,
             false
         ) as has_recent_detractor,
         settings.detractor_cap_score,
         per_customer.csat_pct,
         per_customer.csat_recency,
         micro_ratings.micro_rating_pct,
-        micro_ratings.micro_rating_recency,
+        per_customer.micro_rating_recency,
         per_customer.csm_pulse_pct,
         per_customer.csm_pulse_recency
 
     from per_customer
     cross join settings
-    left join nps_ranked
+    cross join satisfaction_settings
+    left join nps_days
         on
-            per_customer.customer_id = nps_ranked.customer_id
-            and per_customer.score_date = nps_ranked.score_date
-            and nps_ranked.recency_rank = 1
+            per_customer.customer_id = nps_days.customer_id
+            and per_customer.latest_nps_date = nps_days.responded_date
+            and nps_days.recency_rank = 1
     left join micro_ratings
         on
             per_customer.customer_id = micro_ratings.customer_id
