@@ -109,22 +109,24 @@ answer_days as (
         recent_responses.customer_id,
         recent_responses.responded_date,
         count(*) as responses,
-        {%- for kind in ['csat', 'csm_pulse'] %}
-        count(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.score_pct end)
-            as {{ kind }}_answers,
-        {{ exact_sum("case when recent_responses.survey_kind = '" ~ kind ~ "' then recent_responses.score_pct end") }}
-        * {{ decay(
-            dbt.datediff('recent_responses.responded_date', 'bounds.first_score_date', 'day'),
-            'max(satisfaction_settings.half_life_days)'
-        ) }} as {{ kind }}_grown_sum,
-        count(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.score_pct end)
-        * {{ decay(
-            dbt.datediff('recent_responses.responded_date', 'bounds.first_score_date', 'day'),
-            'max(satisfaction_settings.half_life_days)'
-        ) }} as {{ kind }}_grown_weight,
-        max(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.responded_date end)
-            as {{ kind }}_date,
-        {%- endfor %}
+        {% for kind in ['csat', 'csm_pulse'] -%}
+            count(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.score_pct end)
+                as {{ kind }}_answers,
+            {{ exact_sum(
+                "case when recent_responses.survey_kind = '" ~ kind ~ "' then recent_responses.score_pct end"
+            ) }}
+            * {{ decay(
+                dbt.datediff('recent_responses.responded_date', 'bounds.first_score_date', 'day'),
+                'max(satisfaction_settings.half_life_days)'
+            ) }} as {{ kind }}_grown_sum,
+            count(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.score_pct end)
+            * {{ decay(
+                dbt.datediff('recent_responses.responded_date', 'bounds.first_score_date', 'day'),
+                'max(satisfaction_settings.half_life_days)'
+            ) }} as {{ kind }}_grown_weight,
+            max(case when recent_responses.survey_kind = '{{ kind }}' then recent_responses.responded_date end)
+                as {{ kind }}_date,
+        {% endfor -%}
         max(case when recent_responses.is_micro then recent_responses.responded_date end) as micro_date,
         max(case when recent_responses.survey_kind = 'nps' then recent_responses.responded_date end) as nps_date
 
@@ -160,14 +162,14 @@ deltas as (
         customer_id,
         responded_date as delta_date,
         responses as responses_delta,
-        {%- for kind in ['csat', 'csm_pulse'] %}
-        {{ kind }}_answers as {{ kind }}_answers_delta,
-        {{ kind }}_grown_sum as {{ kind }}_entering_sum,
-        {{ kind }}_grown_weight as {{ kind }}_entering_weight,
-        cast(null as double) as {{ kind }}_leaving_sum,
-        cast(null as double) as {{ kind }}_leaving_weight,
-        {{ kind }}_date,
-        {%- endfor %}
+        {% for kind in ['csat', 'csm_pulse'] -%}
+            {{ kind }}_answers as {{ kind }}_answers_delta,
+            {{ kind }}_grown_sum as {{ kind }}_entering_sum,
+            {{ kind }}_grown_weight as {{ kind }}_entering_weight,
+            cast(null as double) as {{ kind }}_leaving_sum,
+            cast(null as double) as {{ kind }}_leaving_weight,
+            {{ kind }}_date,
+        {% endfor -%}
         micro_date,
         nps_date
 
@@ -179,14 +181,14 @@ deltas as (
         answer_days.customer_id,
         cast({{ window_end }} as date) as delta_date,
         -answer_days.responses as responses_delta,
-        {%- for kind in ['csat', 'csm_pulse'] %}
-        -answer_days.{{ kind }}_answers as {{ kind }}_answers_delta,
-        cast(null as double) as {{ kind }}_entering_sum,
-        cast(null as double) as {{ kind }}_entering_weight,
-        answer_days.{{ kind }}_grown_sum as {{ kind }}_leaving_sum,
-        answer_days.{{ kind }}_grown_weight as {{ kind }}_leaving_weight,
-        cast(null as date) as {{ kind }}_date,
-        {%- endfor %}
+        {% for kind in ['csat', 'csm_pulse'] -%}
+            -answer_days.{{ kind }}_answers as {{ kind }}_answers_delta,
+            cast(null as double) as {{ kind }}_entering_sum,
+            cast(null as double) as {{ kind }}_entering_weight,
+            answer_days.{{ kind }}_grown_sum as {{ kind }}_leaving_sum,
+            answer_days.{{ kind }}_grown_weight as {{ kind }}_leaving_weight,
+            cast(null as date) as {{ kind }}_date,
+        {% endfor -%}
         cast(null as date) as micro_date,
         cast(null as date) as nps_date
 
@@ -200,14 +202,14 @@ deltas as (
         lifecycle.customer_id,
         lifecycle.score_date as delta_date,
         0 as responses_delta,
-        {%- for kind in ['csat', 'csm_pulse'] %}
-        0 as {{ kind }}_answers_delta,
-        cast(null as double) as {{ kind }}_entering_sum,
-        cast(null as double) as {{ kind }}_entering_weight,
-        cast(null as double) as {{ kind }}_leaving_sum,
-        cast(null as double) as {{ kind }}_leaving_weight,
-        cast(null as date) as {{ kind }}_date,
-        {%- endfor %}
+        {% for kind in ['csat', 'csm_pulse'] -%}
+            0 as {{ kind }}_answers_delta,
+            cast(null as double) as {{ kind }}_entering_sum,
+            cast(null as double) as {{ kind }}_entering_weight,
+            cast(null as double) as {{ kind }}_leaving_sum,
+            cast(null as double) as {{ kind }}_leaving_weight,
+            cast(null as date) as {{ kind }}_date,
+        {% endfor -%}
         cast(null as date) as micro_date,
         cast(null as date) as nps_date
 
@@ -223,14 +225,14 @@ daily_deltas as (
         deltas.customer_id,
         deltas.delta_date,
         sum(deltas.responses_delta) as responses_delta,
-        {%- for kind in ['csat', 'csm_pulse'] %}
-        sum(deltas.{{ kind }}_answers_delta) as {{ kind }}_answers_delta,
-        coalesce(max(deltas.{{ kind }}_entering_sum), 0) - coalesce(max(deltas.{{ kind }}_leaving_sum), 0)
-            as {{ kind }}_sum_delta,
-        coalesce(max(deltas.{{ kind }}_entering_weight), 0) - coalesce(max(deltas.{{ kind }}_leaving_weight), 0)
-            as {{ kind }}_weight_delta,
-        max(deltas.{{ kind }}_date) as {{ kind }}_date,
-        {%- endfor %}
+        {% for kind in ['csat', 'csm_pulse'] -%}
+            sum(deltas.{{ kind }}_answers_delta) as {{ kind }}_answers_delta,
+            coalesce(max(deltas.{{ kind }}_entering_sum), 0) - coalesce(max(deltas.{{ kind }}_leaving_sum), 0)
+                as {{ kind }}_sum_delta,
+            coalesce(max(deltas.{{ kind }}_entering_weight), 0) - coalesce(max(deltas.{{ kind }}_leaving_weight), 0)
+                as {{ kind }}_weight_delta,
+            max(deltas.{{ kind }}_date) as {{ kind }}_date,
+        {% endfor -%}
         max(deltas.micro_date) as micro_date,
         max(deltas.nps_date) as nps_date
 
@@ -250,20 +252,20 @@ rolling as (
         sum(responses_delta) over (
             partition by customer_id order by delta_date rows between unbounded preceding and current row
         ) as responses,
-        {%- for kind in ['csat', 'csm_pulse'] %}
-        sum({{ kind }}_answers_delta) over (
-            partition by customer_id order by delta_date rows between unbounded preceding and current row
-        ) as {{ kind }}_answers,
-        sum({{ kind }}_sum_delta) over (
-            partition by customer_id order by delta_date rows between unbounded preceding and current row
-        ) as {{ kind }}_grown_sum,
-        sum({{ kind }}_weight_delta) over (
-            partition by customer_id order by delta_date rows between unbounded preceding and current row
-        ) as {{ kind }}_grown_weight,
-        max({{ kind }}_date) over (
-            partition by customer_id order by delta_date rows between unbounded preceding and current row
-        ) as last_{{ kind }}_date,
-        {%- endfor %}
+        {% for kind in ['csat', 'csm_pulse'] -%}
+            sum({{ kind }}_answers_delta) over (
+                partition by customer_id order by delta_date rows between unbounded preceding and current row
+            ) as {{ kind }}_answers,
+            sum({{ kind }}_sum_delta) over (
+                partition by customer_id order by delta_date rows between unbounded preceding and current row
+            ) as {{ kind }}_grown_sum,
+            sum({{ kind }}_weight_delta) over (
+                partition by customer_id order by delta_date rows between unbounded preceding and current row
+            ) as {{ kind }}_grown_weight,
+            max({{ kind }}_date) over (
+                partition by customer_id order by delta_date rows between unbounded preceding and current row
+            ) as last_{{ kind }}_date,
+        {% endfor -%}
         max(micro_date) over (
             partition by customer_id order by delta_date rows between unbounded preceding and current row
         ) as last_micro_date,
@@ -275,43 +277,56 @@ rolling as (
 
 ),
 
-per_customer as (
+in_window as (
 
-    -- A kind's latest answer counts only inside the window.
+    -- The days scored with an answer in the window, and where that window starts.
     select
-        rolling.customer_id,
-        rolling.delta_date as score_date,
-        rolling.responses,
-        {%- for kind in ['csat', 'csm_pulse'] %}
-        case
-            when rolling.{{ kind }}_answers > 0
-                then round({{ ratio('rolling.' ~ kind ~ '_grown_sum', 'rolling.' ~ kind ~ '_grown_weight') }}, {{ rescaled_sum_decimals() }})
-        end as {{ kind }}_pct,
-        case
-            when rolling.last_{{ kind }}_date > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'rolling.delta_date') }}
-                then {{ decay(
-                    dbt.datediff('rolling.last_' ~ kind ~ '_date', 'rolling.delta_date', 'day'),
-                    'satisfaction_settings.half_life_days'
-                ) }}
-        end as {{ kind }}_recency,
-        {%- endfor %}
-        case
-            when rolling.last_micro_date > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'rolling.delta_date') }}
-                then {{ decay(
-                    dbt.datediff('rolling.last_micro_date', 'rolling.delta_date', 'day'),
-                    'satisfaction_settings.half_life_days'
-                ) }}
-        end as micro_rating_recency,
-        case
-            when rolling.last_nps_date > {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'rolling.delta_date') }}
-                then rolling.last_nps_date
-        end as latest_nps_date
+        rolling.*,
+        {{ dbt.dateadd('day', '-satisfaction_settings.window_days', 'rolling.delta_date') }} as window_start,
+        {{ dbt.datediff('rolling.last_csat_date', 'rolling.delta_date', 'day') }}
+            as csat_age_days,
+        {{ dbt.datediff('rolling.last_csm_pulse_date', 'rolling.delta_date', 'day') }}
+            as csm_pulse_age_days,
+        {{ dbt.datediff('rolling.last_micro_date', 'rolling.delta_date', 'day') }}
+            as micro_age_days,
+        satisfaction_settings.half_life_days
 
     from rolling
     cross join satisfaction_settings
     inner join score_dates
         on rolling.delta_date = score_dates.score_date
     where rolling.responses > 0
+
+),
+
+per_customer as (
+
+    -- A kind's latest answer counts only inside the window.
+    select
+        customer_id,
+        delta_date as score_date,
+        responses,
+        case
+            when csat_answers > 0
+                then round({{ ratio('csat_grown_sum', 'csat_grown_weight') }}, {{ rescaled_sum_decimals() }})
+        end as csat_pct,
+        case
+            when last_csat_date > window_start then {{ decay('csat_age_days', 'half_life_days') }}
+        end as csat_recency,
+        case
+            when csm_pulse_answers > 0
+                then round({{ ratio('csm_pulse_grown_sum', 'csm_pulse_grown_weight') }}, {{ rescaled_sum_decimals() }})
+        end as csm_pulse_pct,
+        case
+            when last_csm_pulse_date > window_start then {{ decay('csm_pulse_age_days', 'half_life_days') }}
+        end as csm_pulse_recency,
+        case
+            when last_micro_date > window_start
+                then {{ decay('micro_age_days', 'half_life_days') }}
+        end as micro_rating_recency,
+        case when last_nps_date > window_start then last_nps_date end as latest_nps_date
+
+    from in_window
 
 ),
 
@@ -473,7 +488,8 @@ metrics as (
         lifecycle.plan,
         per_customer.responses,
         nps_days.score as latest_nps,
-        {{ dbt.datediff('per_customer.latest_nps_date', 'per_customer.score_date', 'day') }} as latest_nps_age_days,
+        {{ dbt.datediff('per_customer.latest_nps_date', 'per_customer.score_date', 'day') }}
+            as latest_nps_age_days,
         case
             when per_customer.latest_nps_date is not null
                 then {{ decay(
