@@ -16,6 +16,10 @@ GROUP_MODEL = """create table "w"."main"."grouped__dbt_tmp" as (
     select k, count(*) as n from main.running group by k
 );
 """
+VIEW_MODEL = """create view "w"."main"."as_view__dbt_tmp" as (
+    select k from main.grouped
+);
+"""
 
 
 def models(tmp_path: Path) -> Path:
@@ -23,16 +27,20 @@ def models(tmp_path: Path) -> Path:
     run_dir.mkdir(parents=True)
     (run_dir / "running.sql").write_text(WINDOW_MODEL)
     (run_dir / "grouped.sql").write_text(GROUP_MODEL)
+    (run_dir / "as_view.sql").write_text(VIEW_MODEL)
     return tmp_path / "run"
 
 
 def test_each_model_is_profiled_and_its_costliest_operator_named(tmp_path: Path) -> None:
     profiles = tmp_path / "profiles"
     figures = compiled_sql(
-        models(tmp_path), ["running", "grouped"], tmp_path / "w.duckdb", profiles
+        models(tmp_path), ["running", "grouped", "as_view"], tmp_path / "w.duckdb", profiles
     )
 
+    # A view runs no query: DuckDB writes no profile for it, and it has none in the record.
     assert sorted(path.name for path in profiles.iterdir()) == ["grouped.json", "running.json"]
+    assert set(figures["model_profiles"]) == {"running", "grouped"}
+    assert set(figures["model_seconds"]) == {"running", "grouped", "as_view"}
     running = figures["model_profiles"]["running"]
     assert running["top_operators"][0]["operator"] == "WINDOW"
     assert "OVER (PARTITION BY" in running["top_operators"][0]["what"]

@@ -150,11 +150,14 @@ def compiled_sql(
                 con.execute(sql)
             else:
                 profile_file = profile_dir / f"{model}.json"
+                profile_file.unlink(missing_ok=True)
                 con.execute("set enable_profiling = 'json'")
                 con.execute(f"set profiling_output = '{profile_file}'")
                 con.execute(sql)
                 con.execute("set enable_profiling = 'no_output'")
-                profiles[model] = profile_summary(json.loads(profile_file.read_text()))
+                # A `create view` runs no query, and DuckDB writes no profile for it.
+                if profile_file.exists():
+                    profiles[model] = profile_summary(json.loads(profile_file.read_text()))
             if name != final:
                 con.execute(f"drop {kind} if exists {schema}.{final}")
                 con.execute(f"alter {kind} {schema}.{name} rename to {final}")
