@@ -217,3 +217,35 @@ def test_dagster_dbt_steps_reuse_the_parse_of_make_pipeline(
     assert invocation.is_successful()
     assert any("int_score_dates" in message for message in messages)
     assert not [message for message in messages if "Unable to do partial parsing" in message]
+
+
+def test_the_pipeline_build_runs_data_tests_but_leaves_unit_tests_to_make_test(
+    project: DbtProjectCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dagster's dbt steps build models and run their data tests; the model's unit tests, which
+    give the same answer on every run, are left to `make test` (about a third of dbt's time in
+    `make run`)."""
+    from dagster_dbt import DbtCliResource
+    from dbt_copy import DBT
+
+    from orchestration.defs.assets.dbt import PIPELINE_BUILD
+
+    monkeypatch.setenv("CHS_WAREHOUSE_PATH", str(project.warehouse))
+    dbt = DbtCliResource(
+        project_dir=str(project.root), profiles_dir=str(project.root), dbt_executable=str(DBT)
+    )
+    selection = ["--select", "int_usage__scores"]
+    # The model has unit tests, and a plain `dbt build` runs them ...
+    plain = dbt.cli(["build", *selection], target_path=Path("target-plain"))
+    plain.wait()
+    plain_kinds = {
+        r["unique_id"].split(".")[0] for r in plain.get_artifact("run_results.json")["results"]
+    }
+    # ("operation" is the project's on-run-start/end hooks.)
+    assert {"model", "test", "unit_test"} <= plain_kinds
+    # ... the pipeline's build the model and its data tests only.
+    invocation = dbt.cli([*PIPELINE_BUILD, *selection], target_path=Path("target-pipeline"))
+    invocation.wait()
+    results = invocation.get_artifact("run_results.json")["results"]
+    assert {r["unique_id"].split(".")[0] for r in results} == plain_kinds - {"unit_test"}
+    assert all(r["status"] in ("success", "pass") for r in results)

@@ -37,6 +37,12 @@ CURRENT_EXCLUDE = "customer_health_daily"
 # the files that read it.
 SCORE_DATE_ENV = {"as_of_date": "CHS_AS_OF_DATE", "score_from_date": "CHS_SCORE_FROM_DATE"}
 
+# The pipeline's `dbt build`: models, seeds and data tests, not unit tests. A unit test checks
+# the SQL on fixed rows, so it passes or fails the same on every run and every warehouse; it
+# belongs where the SQL changes (`make test`, `dbt build` or `dbt test` run by hand). In the
+# pipeline the 43 unit tests cost about 40 s of dbt's time on the default sample, a third of it.
+PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+
 
 def score_date_env(
     first_score_date: date | str | None = None, last_score_date: date | str | None = None
@@ -72,7 +78,7 @@ def _stream(
 ) -> Iterator[Any]:
     # Every step sets both (empty outside the daily one), so none inherits another's days.
     with environment(score_date_env(*(days or (None, None)))):
-        invocation = dbt.cli(["build"], context=context)
+        invocation = dbt.cli(PIPELINE_BUILD, context=context)
     # dbt never waits for Dagster to store the events of its earlier lines (dbt_stdout.py).
     drain_stdout(invocation.process)
     yield from invocation.stream()
