@@ -10,12 +10,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.assets.dbt_stdout import drain_stdout
+from orchestration.defs.assets.dbt_targets import keep_targets, prune_target_folders
 from orchestration.defs.partitions import daily_partitions, score_date_range
 from orchestration.defs.resources import DBT_TARGETS, dbt_target
 from orchestration.defs.translator import HealthDbtTranslator
@@ -76,6 +78,16 @@ def _stream(
     dbt: DbtCliResource,
     days: tuple[date, date] | None = None,
 ) -> Iterator[Any]:
+    # dagster-dbt's own root of the run folders (DBT_TARGET_PATH, else target/ in the project).
+    target_root = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    if not target_root.is_absolute():
+        target_root = Path(dbt.project_dir) / target_root
+    keep = keep_targets()
+    if keep > 0:
+        # Before the build, leaving room for this run's folder, whatever its outcome.
+        pruned = prune_target_folders(target_root, context.op_execution_context.op.name, keep - 1)
+        if pruned:
+            context.log.debug(f"removed {len(pruned)} old dbt target folders of this step")
     # Every step sets both (empty outside the daily one), so none inherits another's days.
     with environment(score_date_env(*(days or (None, None)))):
         invocation = dbt.cli(PIPELINE_BUILD, context=context)
