@@ -180,3 +180,40 @@ def test_event_log_files_are_written_without_an_fsync_per_event(tmp_path: Path) 
     runs = tmp_path / "home" / "history" / "runs"
     assert (runs / "a-run.db").exists()
     assert not (runs / "a-run.db-wal").exists()
+
+
+def test_events_stored_one_at_a_time_reuse_the_run_file_s_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each step event, asset-check result and log line is stored alone: a new engine for each
+    was a third of its cost. The engine is kept; each write still closes its connection."""
+    import time
+
+    from dagster._core.events.log import EventLogEntry
+
+    import orchestration.defs.instance as instance_module
+
+    storage = instance_at(tmp_path / "home").event_log_storage
+    assert isinstance(storage, BatchedSqliteEventLogStorage)
+    created: list[str] = []
+    create = instance_module.create_engine
+
+    def counting(conn_string: str, **kwargs):  # noqa: ANN202
+        created.append(conn_string)
+        return create(conn_string, **kwargs)
+
+    monkeypatch.setattr(instance_module, "create_engine", counting)
+    for number in range(20):
+        storage.store_event(
+            EventLogEntry(
+                error_info=None,
+                level=20,
+                user_message=f"line {number}",
+                run_id="a-run",
+                timestamp=time.time(),
+            )
+        )
+    assert len([conn for conn in created if "a-run" in conn]) == 1
+    assert len(storage.get_logs_for_run("a-run")) == 20
+    runs = tmp_path / "home" / "history" / "runs"
+    assert not (runs / "a-run.db-wal").exists()

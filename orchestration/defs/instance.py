@@ -19,7 +19,10 @@ lose the last events) and opens each run's file with `synchronous=OFF`: still a 
 write, so the checkpoint on close updates the run's file, which is what the webserver watches to
 show a run's events live, but without the fsync. SQLite's documented trade-off for OFF: safe when
 the process crashes; if the machine itself loses power mid-run, that run's event file may be
-corrupt (its events unreadable in the UI; the warehouse is not affected).
+corrupt (its events unreadable in the UI; the warehouse is not affected). The engine of a run's
+file is kept between writes (a new one per write was a third of storing an event alone: 1,287
+such events of a `make run`, 3.9 s before, 2.0 s after), and so is the answer to Dagster's
+"has the index this table?", asked with a connection of its own for every asset-check event.
 
 `DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS` makes the run's start record one "planned"
 event per asset with the range instead of one per day; Dagster's documented trade-off is that a
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,6 +82,8 @@ def _is_asset_event(event: EventLogEntry) -> bool:
 # SQLite's `synchronous` setting of each kind of file (see the module's docstring).
 INDEX_SYNCHRONOUS = "NORMAL"
 RUN_SYNCHRONOUS = "OFF"
+# Engines of run files kept by a process (the webserver reads many runs).
+RUN_ENGINES_KEPT = 8
 
 
 def _set_synchronous(engine: Engine, level: str) -> None:
@@ -108,11 +114,25 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._index_engine: Engine | None = None
+        # Engines of the latest runs' files, newest last: an engine per write cost a third of
+        # storing an event one at a time (each step event, asset-check result and log line).
+        self._run_engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        # Asked for every asset-check event, each time with an engine and connection of its own;
+        # a table, once created, stays.
+        if table_name not in self._tables and super().has_table(table_name):
+            self._tables.add(table_name)
+        return table_name in self._tables
 
     def _engine_for_shard(self, shard: str) -> Engine:
         if shard == INDEX_SHARD_NAME and self._index_engine is not None:
             return self._index_engine
+        if shard in self._run_engines:
+            self._run_engines.move_to_end(shard)
+            return self._run_engines[shard]
         index = shard == INDEX_SHARD_NAME
         engine = create_engine(
             self.conn_string_for_shard(shard),
@@ -130,6 +150,11 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             self._initialized_dbs.add(shard)
         if index:
             self._index_engine = engine
+        else:
+            # No pool: each write still opens and closes its own connection (below).
+            self._run_engines[shard] = engine
+            while len(self._run_engines) > RUN_ENGINES_KEPT:
+                self._run_engines.popitem(last=False)[1].dispose()
         return engine
 
     @contextmanager
@@ -139,10 +164,10 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             engine = self._engine_for_shard(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
-            if engine is not self._index_engine:
-                engine.dispose()
 
     def dispose(self) -> None:
+        while self._run_engines:
+            self._run_engines.popitem()[1].dispose()
         if self._index_engine is not None:
             self._index_engine.dispose()
             self._index_engine = None
