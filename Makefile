@@ -66,7 +66,7 @@ ENGINE_DEPS := $(if $(filter spark,$(CHS_TARGET)),install-spark java)
 pipeline: install $(ENGINE_DEPS)
 	$(BIN)/python -m orchestration.stale_runs
 	$(BIN)/dbt parse --quiet
-	$(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
+	CHS_DBT_PARSED=1 $(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
 	$(BIN)/python -m orchestration.reports.summary
 

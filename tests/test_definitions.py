@@ -145,3 +145,21 @@ def test_every_dbt_model_is_built_by_one_of_the_dbt_assets() -> None:
 
     assert models - set(built) == set()
     assert len(built) == len(set(built))
+
+
+def test_dg_commands_parse_dbt_again_unless_make_has_just_parsed() -> None:
+    """Every `dg` command sets DAGSTER_IS_DEV_CLI, so loading the code re-parses the dbt
+    project (edits to models show in `make dev`); `make pipeline` parses just before its
+    `dg launch` and says so with CHS_DBT_PARSED=1, saving a second parse."""
+    from orchestration.project import DBT_PARSED_ENV, manifest_needs_parse
+
+    dev = {"DAGSTER_IS_DEV_CLI": "1"}
+    assert manifest_needs_parse(False, {})
+    assert manifest_needs_parse(False, dev | {DBT_PARSED_ENV: "1"})
+    assert not manifest_needs_parse(True, {})
+    assert manifest_needs_parse(True, dev)
+    assert manifest_needs_parse(True, dev | {DBT_PARSED_ENV: "0"})
+    assert not manifest_needs_parse(True, dev | {DBT_PARSED_ENV: "1"})
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    pipeline = makefile.split("\npipeline:", 1)[1].split("\n\n", 1)[0]
+    assert pipeline.index("dbt parse") < pipeline.index(f"{DBT_PARSED_ENV}=1 $(BIN)/dg launch")
