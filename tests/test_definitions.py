@@ -163,3 +163,30 @@ def test_dg_commands_parse_dbt_again_unless_make_has_just_parsed() -> None:
     makefile = (REPO_ROOT / "Makefile").read_text()
     pipeline = makefile.split("\npipeline:", 1)[1].split("\n\n", 1)[0]
     assert pipeline.index("dbt parse") < pipeline.index(f"{DBT_PARSED_ENV}=1 $(BIN)/dg launch")
+
+
+def test_the_dbt_resource_starts_no_dbt_version_process_and_no_adapter(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Two pieces of dagster-dbt's start-up the assets do not use: `dbt --version` (the dbt is
+    this environment's own) and a dbt adapter opened in Dagster's process before each step."""
+    from importlib.metadata import version
+
+    import dagster_dbt.core.resource
+
+    from orchestration.defs.resources import PipelineDbtCliResource, build_resources
+
+    def no_child(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError(f"a child process was started: {args}")
+
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_child)
+    dbt = build_resources()["dbt"]
+    assert isinstance(dbt, PipelineDbtCliResource)
+    assert str(dbt._cli_version) == version("dbt-core")
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
+    # Another dbt than this environment's is still asked for its version.
+    elsewhere = tmp_path / "dbt"
+    elsewhere.symlink_to(Path(sys.executable).parent / "dbt")
+    other = PipelineDbtCliResource(project_dir=dbt_project(), dbt_executable=str(elsewhere))
+    with pytest.raises(AssertionError, match="a child process was started"):
+        _ = other._cli_version
