@@ -185,3 +185,35 @@ def test_sizes_and_their_cached_landing() -> None:
     assert history_dates(365) == (date(2025, 10, 1), date(2026, 9, 30))
     assert landing_cache(Path("d"), SIZES["small"], 365) == Path("d/small/landing")
     assert landing_cache(Path("d"), SIZES["small"], 14) == Path("d/small/landing-14d")
+
+
+def test_a_failing_baseline_is_recorded_and_the_bench_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under a tight memory limit a baseline (compiled SQL, plain script) may fail where dbt
+    passed: its ratio is n/a and its reason is in the record, the other steps still run."""
+    from benchmarks.bench.__main__ import Bench
+    from benchmarks.bench.steps import StepFailed
+
+    bench = Bench(SIZES["sample"], 7, tmp_path)
+
+    def out_of_memory() -> dict:
+        raise StepFailed(
+            "step plain_history exited with 1 (log: x.log):\n"
+            "_duckdb.OutOfMemoryException: Out of Memory Error: could not allocate block"
+        )
+
+    assert bench.baseline("plain_history", out_of_memory) is None
+    assert bench.baseline("compiled_sql", lambda: {"models": 3}) == {"models": 3}
+    assert "Out of Memory Error" in bench.facts["baselines_failed"]["plain_history"]
+    assert "compiled_sql" not in bench.facts["baselines_failed"]
+    assert "FAILED baseline plain_history, its ratio is n/a: _duckdb.OutOfMemoryException" in (
+        capsys.readouterr().out
+    )
+
+    def broken_harness() -> dict:
+        raise KeyError("comparison")
+
+    # Only a failed step is a baseline's failure: a fault of the harness itself still stops it.
+    with pytest.raises(KeyError):
+        bench.baseline("plain_history", broken_harness)
