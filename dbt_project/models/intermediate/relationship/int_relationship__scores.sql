@@ -237,3 +237,4 @@ final as (
 )
 
 select * from final
+{{ storage_order('customer_id, score_date') }}
