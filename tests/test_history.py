@@ -236,6 +236,56 @@ def test_incremental_by_load_equals_a_full_rebuild(
         assert facts_total == project.query(events)[0][0]
 
 
+def _landing_line(landing: Path, source: str, column: str, value: str) -> tuple[str, list[str]]:
+    """The header of a source's landing CSV and its lines whose `column` is `value`."""
+    (path,) = (landing / source).glob("*.csv")
+    header, *lines = path.read_text().splitlines()
+    at = header.split(",").index(column)
+    return header, [line for line in lines if line.split(",")[at] == value]
+
+
+def test_a_day_scored_again_is_replaced_whole(
+    project: Project, landing: Path, tmp_path: Path
+) -> None:
+    """A run replaces the whole days it scores, as Spark's insert_overwrite of their partitions
+    does: a customer no longer in scope on a day scored again (its account and its only contract
+    corrected to start the day after) keeps no row of the earlier run for that day, in the
+    history mart and in the metric history the calibration reads."""
+    day = DAYS[1]  # a day the metric history keeps (every backtest_step_days-th)
+    later = (_date(day) + timedelta(days=1)).isoformat()
+    with_history = json.dumps({"score_from_date": day, "as_of_date": day})
+    score = ("run", "--select", HISTORY_MODELS, "int_score_dates+,+int_health__metric_history")
+    project.dbt(*score, "--vars", with_history)
+    # A customer in scope on the day with a single contract that runs past the next day.
+    customer = project.query(
+        "select d.customer_id from customer_health_daily as d"
+        " inner join staging.stg_billing__subscriptions as s on d.customer_id = s.customer_id"
+        " where d.score_date = ? group by d.customer_id"
+        " having count(*) = 1 and min(s.ends_at) > cast(? as timestamp) order by 1 limit 1",
+        [day, later],
+    )[0][0]
+    stored = "select count(*) from {} where score_date = ? and customer_id = ?"
+    for table in ("customer_health_daily", "intermediate.int_health__metric_history"):
+        assert project.query(stored.format(table), [day, customer])[0][0] > 0
+    rows_before = project.query(
+        "select count(*) from customer_health_daily where score_date = ?", [day]
+    )[0][0]
+
+    for source, column in (("customers", "created_at"), ("subscriptions", "started_at")):
+        header, (line,) = _landing_line(landing, source, "customer_id", customer)
+        fields = line.split(",")
+        fields[header.split(",").index(column)] = f"{later} 09:00:00"
+        project.deliver(tmp_path / source, source, [header, ",".join(fields)])
+    project.dbt("run", "--exclude", "int_score_dates+")
+    project.dbt(*score, "--vars", with_history)
+
+    for table in ("customer_health_daily", "intermediate.int_health__metric_history"):
+        assert project.query(stored.format(table), [day, customer]) == [(0,)], table
+    assert project.query(
+        "select count(*) from customer_health_daily where score_date = ?", [day]
+    ) == [(rows_before - 1,)]
+
+
 def test_weight_change_from_a_later_day_leaves_earlier_days_unchanged(project: Project) -> None:
     project.score(DAYS[0], DAYS[-1])
     before = {day: project.rows(day) for day in DAYS}

@@ -103,15 +103,18 @@
 
 
 {#-
-    Config of an incremental model stored by day: delete+insert by `unique_key` (default: the
-    day) on DuckDB, insert_overwrite of day partitions on Spark (a run writes whole days).
+    Config of an incremental model stored by day: a run replaces the whole days it writes, by
+    delete+insert of those days on DuckDB and insert_overwrite of their partitions on Spark. A
+    row of a day written before that the run does not write again (a customer no longer in scope
+    that day after a correction) is gone on both engines. Deleting by the day alone is also the
+    cheap delete: a key of customer and day made DuckDB join the whole table to the new rows.
 -#}
-{% macro incremental_by_day_config(day_column, unique_key=none) -%}
+{% macro incremental_by_day_config(day_column) -%}
     {#- dbt-databricks builds on dbt-spark: the same strategy there. -#}
     {%- set on_spark = target.type in ['spark', 'databricks'] -%}
     {{ return({
         'materialized': 'incremental',
-        'unique_key': unique_key or day_column,
+        'unique_key': day_column,
         'incremental_strategy': 'insert_overwrite' if on_spark else 'delete+insert',
         'partition_by': [day_column] if on_spark else none,
         'on_schema_change': 'fail',

@@ -1,4 +1,4 @@
-{{ config(**incremental_by_day_config('score_date', unique_key=['customer_id', 'score_date'])) }}
+{{ config(**incremental_by_day_config('score_date')) }}
 {#-
     One row per customer in scope per day: the score history. Each run adds (or replaces) the
     days from `score_from_date` to `as_of_date`, computed point in time: the row for day D uses

@@ -1,4 +1,4 @@
-{{ config(**incremental_by_day_config('score_date', unique_key=['customer_id', 'score_date'])) }}
+{{ config(**incremental_by_day_config('score_date')) }}
 {#-
     Every metric of every dimension, with its 0-100 metric score, per customer and score date,
     kept for every `backtest_step_days`-th day (counted from 1970-01-01, so the days kept do not
