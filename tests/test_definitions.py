@@ -190,3 +190,50 @@ def test_the_dbt_resource_starts_no_dbt_version_process_and_no_adapter(
     other = PipelineDbtCliResource(project_dir=dbt_project(), dbt_executable=str(elsewhere))
     with pytest.raises(AssertionError, match="a child process was started"):
         _ = other._cli_version
+
+
+def test_the_daily_step_imports_great_expectations_while_dbt_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The first suite comes right after the daily step; its ~3 s import of Great Expectations
+    is done by that step once dbt's process has started, before its first line is read."""
+    from dagster import build_asset_context
+
+    from orchestration.defs.assets import dbt as dbt_steps
+    from orchestration.validation.gx_runner import import_gx
+
+    calls: list[str] = []
+
+    class Process:
+        stdout = None  # nothing for drain_stdout to read ahead
+
+    class Invocation:
+        process = Process()
+
+        def stream(self):
+            calls.append("events read")
+            yield from ()
+
+    class Dbt:
+        project_dir = str(tmp_path)
+
+        def cli(self, args: list[str], context: object) -> Invocation:
+            calls.append("dbt started")
+            return Invocation()
+
+    monkeypatch.setenv("CHS_DBT_KEEP_TARGETS", "0")
+    list(dbt_steps._stream(None, Dbt(), while_dbt_starts=lambda: calls.append("warm-up")))
+    assert calls == ["dbt started", "warm-up", "events read"]
+
+    # The daily step is the one that passes the import.
+    passed: dict[str, object] = {}
+
+    def record(context: object, dbt: object, **kwargs: object):
+        passed.update(kwargs)
+        yield from ()
+
+    monkeypatch.setattr(dbt_steps, "_stream", record)
+    context = build_asset_context(partition_key="2026-06-25")
+    list(dbt_steps.dbt_daily_scores(context=context, dbt=Dbt()))
+    assert passed["while_dbt_starts"] is import_gx
+    assert passed["days"] == (date(2026, 6, 25), date(2026, 6, 25))
