@@ -217,3 +217,24 @@ def test_a_failing_baseline_is_recorded_and_the_bench_goes_on(
     # Only a failed step is a baseline's failure: a fault of the harness itself still stops it.
     with pytest.raises(KeyError):
         bench.baseline("plain_history", broken_harness)
+
+
+def test_no_baselines_runs_dbt_s_rebuild_and_daily_run_alone(tmp_path: Path) -> None:
+    """`--no-baselines` (a year at 100,000 customers, where each baseline takes as long as dbt)
+    runs the seed, the rebuild and the daily run, and neither the compiled SQL nor the plain
+    script; without it both baselines run between the rebuild and the daily run."""
+    from benchmarks.bench.__main__ import Bench
+
+    def steps_of(with_baselines: bool) -> list[str]:
+        bench = Bench(SIZES["sample"], 7, tmp_path / str(with_baselines), with_baselines)
+        ran: list[str] = []
+        bench.dbt = lambda name, *args, **kwargs: ran.append(name)  # type: ignore[method-assign]
+        bench.baselines = lambda *args: ran.append("baselines")  # type: ignore[method-assign]
+        warehouse_dir = tmp_path / str(with_baselines) / "history"
+        (warehouse_dir / "target" / "run").mkdir(parents=True)
+        (warehouse_dir / "target" / "run_results.json").write_text("{}")
+        bench.history_side_by_side(warehouse_dir)
+        return ran
+
+    assert steps_of(False) == ["seed", "history_rebuild", "daily_run"]
+    assert steps_of(True) == ["seed", "history_rebuild", "baselines", "daily_run"]

@@ -47,8 +47,9 @@ T = TypeVar("T")
 class Bench:
     """One run: the steps in order, each a child process, their figures collected."""
 
-    def __init__(self, size: Size, days: int, bench_dir: Path) -> None:
+    def __init__(self, size: Size, days: int, bench_dir: Path, with_baselines: bool = True) -> None:
         self.size, self.days, self.bench_dir = size, days, bench_dir
+        self.with_baselines = with_baselines
         self.first, self.last = history_dates(days, END_DATE)
         self.landing = landing_cache(bench_dir, size, days)
         self.work = bench_dir / size.name / f"run-{days}d"
@@ -176,6 +177,18 @@ class Bench:
         shutil.rmtree(compiled, ignore_errors=True)
         shutil.copytree(warehouse_dir / "target" / "run", compiled / "run")
         shutil.copy(warehouse_dir / "target" / "run_results.json", compiled / "run_results.json")
+        if self.with_baselines:
+            self.baselines(warehouse_dir, compiled)
+        else:
+            # --no-baselines: dbt's own rebuild and daily run only (history_rebuild_ratio and
+            # dbt_overhead_ratio are n/a), for a long history where each baseline takes as long.
+            self.facts["plain_comparison"] = None
+            print("[bench] SKIPPED the compiled SQL and the plain script (--no-baselines)",
+                  flush=True)  # fmt: skip
+        self.dbt("daily_run", warehouse_dir, *history, "--vars", self.vars(self.last, self.last))
+
+    def baselines(self, warehouse_dir: Path, compiled: Path) -> None:
+        """Steps b and d of the history: the compiled SQL in one connection, the plain script."""
         warehouse = warehouse_dir / "warehouse.duckdb"
         with_connection = self.baseline("compiled_sql", lambda: self.task(
             "compiled_sql", "compiled-sql", warehouse_dir, "--run-dir", str(compiled / "run"),
@@ -195,7 +208,6 @@ class Bench:
             self.facts["plain_comparison"] = None
             print(f"[bench] SKIPPED (b) the plain script: {PLAIN_SCRIPT} is missing "
                   "(history_rebuild_ratio is n/a)", flush=True)  # fmt: skip
-        self.dbt("daily_run", warehouse_dir, *history, "--vars", self.vars(self.last, self.last))
 
     def pipeline_side_by_side(self) -> None:
         """The whole pipeline under Dagster (`make pipeline`'s launch) against the same work bare:
@@ -293,19 +305,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the Dagster pipeline and its bare twin (dagster_overhead_ratio, dagster_share)",
     )
+    parser.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="leave out the compiled SQL and the plain script (steps b and d): dbt's rebuild and "
+        "daily run alone, for a long history",
+    )
     args = parser.parse_args(argv)
     if args.no_pipeline and args.pipeline_only:
         parser.error("--no-pipeline and --pipeline-only leave nothing to run")
     bench_dir = args.bench_dir.resolve()
-    bench = Bench(SIZES[args.size], args.days, bench_dir)
+    bench = Bench(SIZES[args.size], args.days, bench_dir, with_baselines=not args.no_baselines)
     record = bench.run(with_pipeline=not args.no_pipeline, with_history=not args.pipeline_only)
     run_date = date.fromisoformat(record["run_date"])
-    path = write_record(
-        record,
-        record_path(
-            bench_dir, args.size, run_date, args.days, part="pipeline" if args.pipeline_only else ""
-        ),
-    )
+    part = "pipeline" if args.pipeline_only else "dbt" if args.no_baselines else ""
+    path = write_record(record, record_path(bench_dir, args.size, run_date, args.days, part=part))
     chart = draw_chart(read_records(bench_dir), bench_dir / "time_vs_size.png")
     print()
     print(format_table(record))
