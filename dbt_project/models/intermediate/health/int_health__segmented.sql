@@ -11,6 +11,7 @@
 -#}
 {{ assert_churn_risk_horizon(90) }}
 {%- set dimensions = var('dimensions') -%}
+{%- set dimension_metric_lists = dimension_metrics() -%}
 with
 
 combined as (
@@ -43,18 +44,23 @@ churn_risk_bands as (
 
 ),
 
-{% for dimension in dimensions -%}
-    {{ dimension }}_scores as (
+satisfaction_scores as (
 
-        select * from {{ ref('int_' ~ dimension ~ '__scores') }}
+    select * from {{ ref('int_satisfaction__scores') }}
 
-    ),
+),
 
-{% endfor -%}
+engagement_scores as (
 
+    select * from {{ ref('int_engagement__scores') }}
+
+),
+
+-- Narrow reads of their own: DuckDB holds a CTE that is read more than once whole in memory (or
+-- spills it), which at a year of 100,000 customers ran this model out of memory.
 score_dates as (
 
-    select distinct score_date from combined
+    select distinct score_date from {{ ref('int_health__combined') }}
 
 ),
 
@@ -70,36 +76,41 @@ churn_risk_bands_in_force as (
 
 ),
 
-metric_facts as (
-
-    -- Every scored metric of the dimensions, one row each, for the hard rules.
-    {{ metric_rows() }}
-
-),
-
 rules_hit as (
 
-    select
-        metric_facts.customer_id,
-        metric_facts.score_date,
-        hard_rules.rule_name,
-        hard_rules.forced_segment,
-        hard_rules.reason
+    -- Each hard rule against its metric, one pass over each dimension's scores: the rule's metric
+    -- is picked by name from the row, so no metric is unpivoted that no rule reads.
+    {% for dimension in dimensions -%}
+        {%- set metric_value -%}
+            case hard_rules.metric_name
+                {%- for metric in dimension_metric_lists[dimension] %}
+                    when '{{ metric }}' then cast(dimension_scores.{{ metric }} as double)
+                {%- endfor %}
+            end
+        {%- endset %}
+        select
+            dimension_scores.customer_id,
+            dimension_scores.score_date,
+            hard_rules.rule_name,
+            hard_rules.forced_segment,
+            hard_rules.reason
 
-    from metric_facts
-    inner join hard_rules
-        on
-            metric_facts.dimension = hard_rules.dimension
-            and metric_facts.metric_name = hard_rules.metric_name
-    where
-        case hard_rules.operator
-            when '>=' then metric_facts.metric_value >= hard_rules.threshold
-            when '>' then metric_facts.metric_value > hard_rules.threshold
-            when '<=' then metric_facts.metric_value <= hard_rules.threshold
-            when '<' then metric_facts.metric_value < hard_rules.threshold
-            when '=' then metric_facts.metric_value = hard_rules.threshold
-            else false
-        end
+        from {{ ref('int_' ~ dimension ~ '__scores') }} as dimension_scores
+        inner join hard_rules
+            on hard_rules.dimension = '{{ dimension }}'
+        where
+            case hard_rules.operator
+                when '>=' then {{ metric_value }} >= hard_rules.threshold
+                when '>' then {{ metric_value }} > hard_rules.threshold
+                when '<=' then {{ metric_value }} <= hard_rules.threshold
+                when '<' then {{ metric_value }} < hard_rules.threshold
+                when '=' then {{ metric_value }} = hard_rules.threshold
+                else false
+            end
+        {% if not loop.last %}
+            union all
+        {% endif -%}
+    {%- endfor %}
 
 ),
 
@@ -125,36 +136,22 @@ forced as (
 
 ),
 
-churn_risk_banded as (
-
-    -- The band of the version in force with the highest min_score at or below the score.
-    select
-        combined.customer_id,
-        combined.score_date,
-        churn_risk_bands_in_force.churn_risk,
-        row_number() over (
-            partition by combined.customer_id, combined.score_date
-            order by churn_risk_bands_in_force.min_score desc
-        ) as band_rank
-
-    from combined
-    inner join churn_risk_bands_in_force
-        on
-            combined.score_date = churn_risk_bands_in_force.score_date
-            and combined.health_score >= churn_risk_bands_in_force.min_score
-    where combined.is_scored
-
-),
-
 advocacy as (
 
     select
         combined.customer_id,
         combined.score_date,
+        combined.health_score,
+        combined.is_scored,
+        lifecycle.lifecycle_status,
         coalesce(satisfaction_scores.nps_category = 'promoter', false)
         or coalesce(engagement_scores.has_advocacy, false) as has_advocacy
 
     from combined
+    inner join lifecycle
+        on
+            combined.customer_id = lifecycle.customer_id
+            and combined.score_date = lifecycle.score_date
     left join satisfaction_scores
         on
             combined.customer_id = satisfaction_scores.customer_id
@@ -166,83 +163,105 @@ advocacy as (
 
 ),
 
-eligible_bands as (
+advocacy_cases as (
 
-    -- The bands open to each customer (promoter needs advocacy) with the next band's floor.
+    select true as has_advocacy
+    union all
+    select false as has_advocacy
+
+),
+
+segment_bands as (
+
+    -- Each day's bands open to a customer with and without advocacy (promoter needs it), with
+    -- the next open band's floor: a few rows per day, so each customer-day joins exactly one band.
     select
-        advocacy.customer_id,
-        advocacy.score_date,
+        thresholds_in_force.score_date,
+        advocacy_cases.has_advocacy,
         thresholds_in_force.segment,
         thresholds_in_force.min_score,
         thresholds_in_force.segment_order,
         lead(thresholds_in_force.min_score) over (
-            partition by advocacy.customer_id, advocacy.score_date
+            partition by thresholds_in_force.score_date, advocacy_cases.has_advocacy
             order by thresholds_in_force.min_score
         ) as next_min_score
 
-    from advocacy
-    inner join thresholds_in_force
-        on
-            advocacy.score_date = thresholds_in_force.score_date
-            and (advocacy.has_advocacy or not coalesce(thresholds_in_force.requires_advocacy, false))
+    from thresholds_in_force
+    inner join advocacy_cases
+        on advocacy_cases.has_advocacy or not coalesce(thresholds_in_force.requires_advocacy, false)
+
+),
+
+churn_risk_ranges as (
+
+    -- Each day's churn-risk bands with the next band's floor (none above the top band).
+    select
+        score_date,
+        churn_risk,
+        min_score,
+        lead(min_score) over (partition by score_date order by min_score) as next_min_score
+    from churn_risk_bands_in_force
 
 ),
 
 banded as (
 
+    -- The band with the highest min_score at or below the score, among those open to the customer.
     select
-        eligible_bands.*,
-        row_number() over (
-            partition by eligible_bands.customer_id, eligible_bands.score_date
-            order by eligible_bands.min_score desc
-        ) as band_rank
+        advocacy.*,
+        score_band.segment as band_segment,
+        score_band.segment_order as band_segment_order,
+        churn_risk_ranges.churn_risk
 
-    from eligible_bands
-    inner join combined
+    from advocacy
+    left join segment_bands as score_band
         on
-            eligible_bands.customer_id = combined.customer_id
-            and eligible_bands.score_date = combined.score_date
-            and eligible_bands.min_score <= combined.health_score
+            advocacy.score_date = score_band.score_date
+            and advocacy.has_advocacy = score_band.has_advocacy
+            and advocacy.health_score >= score_band.min_score
+            and (advocacy.health_score < score_band.next_min_score or score_band.next_min_score is null)
+    left join churn_risk_ranges
+        on
+            advocacy.score_date = churn_risk_ranges.score_date
+            and advocacy.is_scored
+            and advocacy.health_score >= churn_risk_ranges.min_score
+            and (
+                advocacy.health_score < churn_risk_ranges.next_min_score
+                or churn_risk_ranges.next_min_score is null
+            )
 
 ),
 
 segmented as (
 
     select
-        combined.customer_id,
-        combined.score_date,
+        banded.customer_id,
+        banded.score_date,
+        banded.has_advocacy,
+        banded.churn_risk,
         case
-            when not combined.is_scored then 'insufficient_data'
+            when not banded.is_scored then 'insufficient_data'
             -- A cancellation already requested is at risk whatever the other signals say.
-            when lifecycle.lifecycle_status = 'churning' then 'at_risk'
-            when forced.forced_segment_order < banded.segment_order then forced.forced_segment
-            else banded.segment
+            when banded.lifecycle_status = 'churning' then 'at_risk'
+            when forced.forced_segment_order < banded.band_segment_order then forced.forced_segment
+            else banded.band_segment
         end as score_segment,
         case
-            when not combined.is_scored then false
-            when lifecycle.lifecycle_status = 'churning' then true
-            else coalesce(forced.forced_segment_order <= banded.segment_order, false)
+            when not banded.is_scored then false
+            when banded.lifecycle_status = 'churning' then true
+            else coalesce(forced.forced_segment_order <= banded.band_segment_order, false)
         end as is_segment_forced,
         case
-            when not combined.is_scored then null
-            when lifecycle.lifecycle_status = 'churning' then 'Cancellation requested'
-            when forced.forced_segment_order <= banded.segment_order then forced.forced_reason
+            when not banded.is_scored then null
+            when banded.lifecycle_status = 'churning' then 'Cancellation requested'
+            when forced.forced_segment_order <= banded.band_segment_order then forced.forced_reason
         end as segment_forced_reason
 
-    from combined
-    inner join lifecycle
-        on
-            combined.customer_id = lifecycle.customer_id
-            and combined.score_date = lifecycle.score_date
-    left join banded
-        on
-            combined.customer_id = banded.customer_id
-            and combined.score_date = banded.score_date
-            and banded.band_rank = 1
+    from banded
     left join forced
         on
-            combined.customer_id = forced.customer_id
-            and combined.score_date = forced.score_date
+            banded.customer_id = forced.customer_id
+            and banded.score_date = forced.score_date
             and forced.severity_rank = 1
 
 ),
@@ -258,29 +277,20 @@ final as (
         segmented.score_segment,
         segmented.is_segment_forced,
         segmented.segment_forced_reason,
-        advocacy.has_advocacy,
+        segmented.has_advocacy,
 
         ---------- numerics
         -- The band of score_segment, for segment stabilisation (hysteresis) in the history.
         segment_band.min_score as band_min_score,
         segment_band.next_min_score as band_max_score,
-        churn_risk_banded.churn_risk as churn_risk_90d
+        segmented.churn_risk as churn_risk_90d
 
     from segmented
-    inner join advocacy
+    left join segment_bands as segment_band
         on
-            segmented.customer_id = advocacy.customer_id
-            and segmented.score_date = advocacy.score_date
-    left join eligible_bands as segment_band
-        on
-            segmented.customer_id = segment_band.customer_id
-            and segmented.score_date = segment_band.score_date
+            segmented.score_date = segment_band.score_date
+            and segmented.has_advocacy = segment_band.has_advocacy
             and segmented.score_segment = segment_band.segment
-    left join churn_risk_banded
-        on
-            segmented.customer_id = churn_risk_banded.customer_id
-            and segmented.score_date = churn_risk_banded.score_date
-            and churn_risk_banded.band_rank = 1
 
 )
 
