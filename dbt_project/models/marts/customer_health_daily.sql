@@ -44,10 +44,25 @@ colours as (
 
 ),
 
+-- The hysteresis reads its own narrow copy of the scores: DuckDB holds a CTE that is read more
+-- than once whole (every column any reader needs), and the wide rows with their sentences are
+-- read once, at the end.
+run_start as (
+
+    select min(score_date) as score_date
+    from {{ ref('int_health__scored') }}
+
+),
+
 flagged as (
 
     select
-        scored.*,
+        scored.customer_id,
+        scored.score_date,
+        scored.score_segment,
+        scored.health_score,
+        scored.band_min_score,
+        scored.band_max_score,
         scored.score_segment = 'insufficient_data'
         or scored.lifecycle_status = 'churning'
         or scored.is_segment_forced
@@ -59,7 +74,7 @@ flagged as (
             )
         ) as is_segment_decisive
 
-    from scored
+    from {{ ref('int_health__scored') }} as scored
     cross join settings
 
 ),
@@ -96,7 +111,7 @@ anchors as (
             from {{ this }}
             where
                 is_segment_decisive
-                and score_date < (select min(score_date) from scored)
+                and score_date < (select run_start.score_date from run_start)
             group by customer_id
         ) as last_before
             on
@@ -127,7 +142,7 @@ anchor_days as (
         score_date as anchor_date
 
     from anchors
-    where score_date < (select min(scored.score_date) from scored)
+    where score_date < (select run_start.score_date from run_start)
 
 ),
 
@@ -169,7 +184,9 @@ latest_anchor as (
 stabilised as (
 
     select
-        flagged.*,
+        flagged.customer_id,
+        flagged.score_date,
+        flagged.is_segment_decisive,
         case
             when flagged.is_segment_decisive then flagged.score_segment
             when
@@ -196,67 +213,71 @@ final as (
 
     select
         ---------- ids
-        stabilised.customer_id,
-        stabilised.score_date,
+        scored.customer_id,
+        scored.score_date,
 
         ---------- attributes
-        stabilised.customer_name,
-        stabilised.plan,
-        stabilised.csm_owner,
-        stabilised.lifecycle_status,
+        scored.customer_name,
+        scored.plan,
+        scored.csm_owner,
+        scored.lifecycle_status,
         stabilised.segment,
         case
             when stabilised.segment = 'insufficient_data' then 'grey'
             when stabilised.segment = 'at_risk' then 'red'
             else coalesce(colours.health_color, 'grey')
         end as health_color,
-        stabilised.score_segment,
+        scored.score_segment,
         stabilised.is_segment_decisive,
-        stabilised.is_segment_forced,
-        stabilised.segment_forced_reason,
-        stabilised.primary_driver,
-        stabilised.driver_detail,
-        stabilised.weight_set,
-        stabilised.is_onboarding,
-        stabilised.has_advocacy,
-        stabilised.expansion_status,
-        stabilised.is_support_silence,
-        stabilised.has_override,
-        stabilised.override_detail,
+        scored.is_segment_forced,
+        scored.segment_forced_reason,
+        scored.primary_driver,
+        scored.driver_detail,
+        scored.weight_set,
+        scored.is_onboarding,
+        scored.has_advocacy,
+        scored.expansion_status,
+        scored.is_support_silence,
+        scored.has_override,
+        scored.override_detail,
 
         ---------- scores
         -- Rounded to 4 decimals (stable_round: a half up to a float error rounds as the half), so
         -- that the last bits of a float, which depend on how its sums were computed, never show.
-        case when stabilised.is_scored then {{ stable_round('stabilised.health_score', 4) }} end as health_score,
+        case when scored.is_scored then {{ stable_round('scored.health_score', 4) }} end as health_score,
         {% for dimension in dimensions -%}
-            {{ stable_round('stabilised.' ~ dimension ~ '_score', 4) }} as {{ dimension }}_score,
+            {{ stable_round('scored.' ~ dimension ~ '_score', 4) }} as {{ dimension }}_score,
         {% endfor -%}
-        {{ stable_round('stabilised.data_completeness_pct', 4) }} as data_completeness_pct,
-        stabilised.dimensions_scored,
-        stabilised.score_confidence,
-        stabilised.churn_risk_90d,
-        case when stabilised.is_scored then stabilised.health_rank end as health_rank,
-        case when stabilised.is_scored then {{ stable_round('stabilised.health_percentile', 4) }} end
+        {{ stable_round('scored.data_completeness_pct', 4) }} as data_completeness_pct,
+        scored.dimensions_scored,
+        scored.score_confidence,
+        scored.churn_risk_90d,
+        case when scored.is_scored then scored.health_rank end as health_rank,
+        case when scored.is_scored then {{ stable_round('scored.health_percentile', 4) }} end
             as health_percentile,
-        case when stabilised.is_scored then stabilised.plan_rank end as plan_rank,
-        case when stabilised.is_scored then {{ stable_round('stabilised.plan_percentile', 4) }} end as plan_percentile,
-        stabilised.band_min_score,
-        stabilised.band_max_score,
+        case when scored.is_scored then scored.plan_rank end as plan_rank,
+        case when scored.is_scored then {{ stable_round('scored.plan_percentile', 4) }} end as plan_percentile,
+        scored.band_min_score,
+        scored.band_max_score,
 
         ---------- weights and contributions
         {% for dimension in dimensions -%}
-            stabilised.{{ dimension }}_weight,
-            {{ stable_round('stabilised.' ~ dimension ~ '_points', 4) }} as {{ dimension }}_points,
+            scored.{{ dimension }}_weight,
+            {{ stable_round('scored.' ~ dimension ~ '_points', 4) }} as {{ dimension }}_points,
         {% endfor -%}
 
         ---------- numerics
-        stabilised.mrr,
-        stabilised.currency,
-        stabilised.mrr_reporting,
+        scored.mrr,
+        scored.currency,
+        scored.mrr_reporting,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        stabilised.is_fx_rate_missing
+        scored.is_fx_rate_missing
 
-    from stabilised
+    from scored
+    inner join stabilised
+        on
+            scored.customer_id = stabilised.customer_id
+            and scored.score_date = stabilised.score_date
     left join colours
         on stabilised.segment = colours.segment
 
