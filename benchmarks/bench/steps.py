@@ -49,15 +49,21 @@ def run_step(
     )
 
 
+def _run_results(target: Path) -> list[dict]:
+    """The results of a `run_results.json`, or of the one in a target folder."""
+    path = target if target.suffix == ".json" else target / "run_results.json"
+    return json.loads(path.read_text())["results"]
+
+
 def dbt_model_seconds(target: Path) -> float:
     """Sum of the node times dbt reports in `run_results.json` (without dbt's own start-up)."""
-    results = json.loads((target / "run_results.json").read_text())["results"]
+    results = _run_results(target)
     return round(sum(result["execution_time"] for result in results), 3)
 
 
 def dbt_node_seconds(target: Path) -> dict[str, float]:
     """Each model's time as dbt reports it in `run_results.json`, by model name."""
-    results = json.loads((target / "run_results.json").read_text())["results"]
+    results = _run_results(target)
     return {
         result["unique_id"].split(".")[-1]: round(result["execution_time"], 3)
         for result in results

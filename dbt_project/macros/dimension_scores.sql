@@ -201,8 +201,7 @@ dimension_scores as (
 {#-
     Every scored metric of the dimensions as one row each (customer_id, score_date, dimension,
     metric_name, metric_value and, with `with_score`, metric_score), from the CTEs
-    `<dimension>_scores` the calling model defines: the unpivot the hard rules and the metric
-    history both read.
+    `<dimension>_scores` the calling model defines: the unpivot the metric history keeps.
 -#}
 {% macro metric_rows(with_score=false) -%}
     {%- set dimensions = var('dimensions') -%}

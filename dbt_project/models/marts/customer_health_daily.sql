@@ -79,6 +79,23 @@ flagged as (
 
 ),
 
+{% if is_incremental() %}
+    last_decisive_before_run as (
+
+        -- Each customer's last decisive day before this run, in the history already built.
+        select
+            customer_id,
+            max(score_date) as score_date
+
+        from {{ this }}
+        where
+            is_segment_decisive
+            and score_date < (select run_start.score_date from run_start)
+        group by customer_id
+
+    ),
+{% endif %}
+
 anchors as (
 
     -- Days on which the segment was decisive: this run's, and the last one before it.
@@ -103,17 +120,7 @@ anchors as (
             history.band_max_score
 
         from {{ this }} as history
-        inner join (
-            select
-                customer_id,
-                max(score_date) as score_date
-
-            from {{ this }}
-            where
-                is_segment_decisive
-                and score_date < (select run_start.score_date from run_start)
-            group by customer_id
-        ) as last_before
+        inner join last_decisive_before_run as last_before
             on
                 history.customer_id = last_before.customer_id
                 and history.score_date = last_before.score_date

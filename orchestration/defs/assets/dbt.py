@@ -21,42 +21,20 @@ from orchestration.defs.assets.dbt_targets import keep_targets, prune_target_fol
 from orchestration.defs.partitions import daily_partitions, score_date_range
 from orchestration.defs.resources import DBT_TARGETS, dbt_target
 from orchestration.defs.translator import HealthDbtTranslator
+from orchestration.history import (
+    DAILY_SELECT,
+    PIPELINE_BUILD,
+    customers_in,
+    day_ranges,
+    score_date_env,
+)
 from orchestration.project import dbt_project, warehouse_path
 from orchestration.validation.gx_runner import import_gx
 
-# dbt selections of the three parts; the daily part lies between the score dates and the history.
-# The metric history is scored with the day too (calibration reads it), and the list of currencies
-# without a rate on the days scored (nothing downstream reads it).
-DAILY_SELECT = (
-    "int_score_dates+,+customer_health_daily int_score_dates+,+int_health__metric_history"
-    " int_fx__missing_rates"
-)
+# dbt selections of the three parts; the daily one (DAILY_SELECT) lives with the history's
+# pieces, which build it too (orchestration/history.py).
 CURRENT_SELECT = "customer_health_daily+"
 CURRENT_EXCLUDE = "customer_health_daily"
-
-
-# The score dates reach dbt as environment variables (the `date_var` macro), not `--vars`: a var
-# that changes between runs makes dbt re-parse the whole project, an environment variable only
-# the files that read it.
-SCORE_DATE_ENV = {"as_of_date": "CHS_AS_OF_DATE", "score_from_date": "CHS_SCORE_FROM_DATE"}
-
-# The pipeline's `dbt build`: models, seeds and data tests, not unit tests. A unit test checks
-# the SQL on fixed rows, so it passes or fails the same on every run and every warehouse; it
-# belongs where the SQL changes (`make test`, `dbt build` or `dbt test` run by hand). In the
-# pipeline the 43 unit tests cost about 40 s of dbt's time on the default sample, a third of it.
-PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test"]
-
-
-def score_date_env(
-    first_score_date: date | str | None = None, last_score_date: date | str | None = None
-) -> dict[str, str]:
-    """The days to score, from first to last when given (one day when only last); both empty
-    (the latest usage day) when neither is."""
-    last = str(last_score_date or "")
-    return {
-        SCORE_DATE_ENV["as_of_date"]: last,
-        SCORE_DATE_ENV["score_from_date"]: str(first_score_date or "") if last else "",
-    }
 
 
 @contextmanager
@@ -79,10 +57,12 @@ def _stream(
     dbt: DbtCliResource,
     days: tuple[date, date] | None = None,
     while_dbt_starts: Callable[[], None] | None = None,
+    scored_days: tuple[date, date] | None = None,
 ) -> Iterator[Any]:
     """The step's `dbt build`, its lines turned into Dagster events. `while_dbt_starts` runs in
     this process once dbt's own process has started (and spends its first seconds parsing),
-    before the first line is read: time the run would otherwise spend later, waiting."""
+    before the first line is read: time the run would otherwise spend later, waiting.
+    `scored_days`: the days the step scored, when earlier builds scored some (Spark's copy)."""
     # dagster-dbt's own root of the run folders (DBT_TARGET_PATH, else target/ in the project).
     target_root = Path(os.environ.get("DBT_TARGET_PATH", "target"))
     if not target_root.is_absolute():
@@ -107,7 +87,7 @@ def _stream(
         from orchestration.spark.mirror import built_tables, mirror_tables, spark_warehouse_dir
 
         tables = built_tables(invocation.get_artifact("run_results.json"), invocation.manifest)
-        copied = mirror_tables(warehouse_path(), spark_warehouse_dir(), tables, days)
+        copied = mirror_tables(warehouse_path(), spark_warehouse_dir(), tables, scored_days or days)
         context.log.info(
             f"copied {len(copied)} Spark tables into {warehouse_path()}: "
             + ", ".join(f"{name} {rows}" for name, rows in copied.items())
@@ -137,9 +117,37 @@ def dbt_sources_and_facts(context: AssetExecutionContext, dbt: DbtCliResource):
 )
 def dbt_daily_scores(context: AssetExecutionContext, dbt: DbtCliResource):
     first, last = score_date_range(context.partition_time_window)
-    context.log.info(f"scoring {first} to {last}")
+    # A long range at many customers is built in pieces that fit in memory (history.py).
+    pieces = day_ranges(first, last, customers_in(warehouse_path()))
+    context.log.info(
+        f"scoring {first} to {last}"
+        + (f" in {len(pieces)} builds, oldest first" if len(pieces) > 1 else "")
+    )
+    for piece in pieces[:-1]:
+        _build_piece(context, dbt, piece)
     # The Great Expectations suites come next: the first one would wait ~3 s for the import.
-    yield from _stream(context, dbt, days=(first, last), while_dbt_starts=import_gx)
+    yield from _stream(
+        context, dbt, days=pieces[-1], while_dbt_starts=import_gx, scored_days=(first, last)
+    )
+
+
+def _build_piece(context: AssetExecutionContext, dbt: DbtCliResource, days: tuple[date, date]):
+    """An earlier piece of a range scored in several builds. Its events are not reported: the
+    last piece's build reports each model's materialization for every day of the run (as one
+    build of the whole range does) and the data tests of the tables as they end. A failed model
+    or error test stops the step here, naming the days; a test warning is logged."""
+    with environment(score_date_env(*days)):
+        invocation = dbt.cli(PIPELINE_BUILD, context=context)
+    drain_stdout(invocation.process)
+    invocation.wait()
+    results = invocation.get_artifact("run_results.json")["results"]
+    for result in results:
+        if result["status"] in ("warn", "fail"):
+            context.log.warning(
+                f"days {days[0]} to {days[1]}: {result['unique_id']} {result['status']}:"
+                f" {result.get('message')}"
+            )
+    context.log.info(f"scored {days[0]} to {days[1]}: {len(results)} dbt nodes")
 
 
 @dbt_assets(

@@ -1,0 +1,210 @@
+"""A long range of score days built in pieces that fit in memory.
+
+Every model of the daily chain holds a row per customer and score day of its build, so a build's
+memory grows with customers x days: a year at 100,000 customers (36M customer-days) ran DuckDB
+out of memory under its 14 GB limit in one build, where 90 days (8.5M customer-days) had built,
+and under a 3 GB limit too. A range of days is therefore scored in consecutive builds of at most
+`CHS_MAX_CUSTOMER_DAYS_PER_BUILD` customer-days each (default 10 million: 100 days at 100,000
+customers, the whole year of the default sample at once, 10 days at a million). The rows are the
+same as one build's: a range scored in one build gives the rows that day-by-day builds give
+(`tests/test_history.py`), and each piece is such a range, scored in order so that the segment
+hysteresis of a piece starts from the history of the one before.
+
+    .venv/bin/python -m orchestration.history 2025-10-01 2026-09-30 --full-refresh
+
+runs `dbt build` of the daily chain (the Dagster daily step's selection, no unit tests) once per
+piece, the days passed as the daily step passes them (`CHS_SCORE_FROM_DATE`,
+`CHS_AS_OF_DATE`); dbt arguments after `--` replace that build (the bench runs
+`-- run --select +customer_health_daily`). `--full-refresh` applies to the first piece only.
+The Dagster daily step splits a backfill the same way (`orchestration/defs/assets/dbt.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+BUDGET_ENV = "CHS_MAX_CUSTOMER_DAYS_PER_BUILD"
+DEFAULT_BUDGET = 10_000_000
+
+# dbt selection of the daily chain (the Dagster daily step's): it lies between the score dates
+# and the history. The metric history is scored with the day too (calibration reads it), and the
+# list of currencies without a rate on the days scored (nothing downstream reads it).
+DAILY_SELECT = (
+    "int_score_dates+,+customer_health_daily int_score_dates+,+int_health__metric_history"
+    " int_fx__missing_rates"
+)
+# The pipeline's `dbt build`: models, seeds and data tests, not unit tests. A unit test checks
+# the SQL on fixed rows, so it passes or fails the same on every run and every warehouse; it
+# belongs where the SQL changes (`make test`, `dbt build` or `dbt test` run by hand). In the
+# pipeline the 43 unit tests cost about 40 s of dbt's time on the default sample, a third of it.
+PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+
+# The score dates reach dbt as environment variables (the `date_var` macro), not `--vars`: a var
+# that changes between runs makes dbt re-parse the whole project, an environment variable only
+# the files that read it.
+SCORE_DATE_ENV = {"as_of_date": "CHS_AS_OF_DATE", "score_from_date": "CHS_SCORE_FROM_DATE"}
+
+
+def customer_days_budget() -> int:
+    """`CHS_MAX_CUSTOMER_DAYS_PER_BUILD`, a whole number of customer-days (default 10 million)."""
+    text = os.environ.get(BUDGET_ENV, "").strip().replace("_", "")
+    if not text:
+        return DEFAULT_BUDGET
+    try:
+        budget = int(text)
+    except ValueError:
+        budget = 0
+    if budget < 1:
+        raise ValueError(
+            f"{BUDGET_ENV}={os.environ[BUDGET_ENV]!r}: expected a whole number of customer-days"
+            f" per build of at least 1 (default {DEFAULT_BUDGET:,})"
+        )
+    return budget
+
+
+def day_ranges(
+    first: date, last: date, customers: int, budget: int | None = None
+) -> list[tuple[date, date]]:
+    """`first` to `last` (inclusive) as consecutive ranges of at most `budget` customer-days
+    each, as few as that allows and of even lengths (a year at 100,000 customers: four of 91-92
+    days, not three of 100 and one of 65). Always at least one day per range."""
+    if last < first:
+        raise ValueError(f"the last score day {last} is before the first {first}")
+    budget = customer_days_budget() if budget is None else budget
+    days = (last - first).days + 1
+    days_per_build = max(1, budget // max(customers, 1))
+    builds = math.ceil(days / days_per_build)
+    length, longer = divmod(days, builds)
+    ranges = []
+    start = first
+    for index in range(builds):
+        end = start + timedelta(days=length + (1 if index < longer else 0) - 1)
+        ranges.append((start, end))
+        start = end + timedelta(days=1)
+    return ranges
+
+
+def customers_in(warehouse: Path) -> int:
+    """Customers the CRM delivered (the staged customers), an upper bound of those scored on a
+    day; 0 before the first load."""
+    if not Path(warehouse).exists():
+        return 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            return con.execute("select count(*) from staging.stg_crm__customers").fetchone()[0]
+        except duckdb.CatalogException:
+            return 0
+
+
+def score_date_env(
+    first_score_date: date | str | None = None, last_score_date: date | str | None = None
+) -> dict[str, str]:
+    """The days to score, from first to last when given (one day when only last); both empty
+    (the latest usage day) when neither is."""
+    last = str(last_score_date or "")
+    return {
+        SCORE_DATE_ENV["as_of_date"]: last,
+        SCORE_DATE_ENV["score_from_date"]: str(first_score_date or "") if last else "",
+    }
+
+
+def build_history(
+    first: date,
+    last: date,
+    dbt_args: list[str],
+    customers: int,
+    full_refresh: bool = False,
+    dbt: Path | None = None,
+    results: Path | None = None,
+) -> list[tuple[date, date]]:
+    """Runs `dbt <dbt_args>` once per range of `day_ranges`, in order, and stops at the first
+    that fails (CalledProcessError naming its days). With `results`, each build's
+    `run_results.json` is kept there as `run_results-<n>.json`. Returns the ranges built."""
+    if dbt is None:
+        from orchestration.project import dbt_executable
+
+        dbt = dbt_executable()
+    ranges = day_ranges(first, last, customers)
+    for number, (start, end) in enumerate(ranges, start=1):
+        refresh = ["--full-refresh"] if full_refresh and number == 1 else []
+        print(
+            f"[history] days {start} to {end} ({number} of {len(ranges)}, {customers:,} customers)",
+            flush=True,
+        )
+        result = subprocess.run(
+            [str(dbt), *dbt_args, *refresh], env=os.environ | score_date_env(start, end)
+        )
+        if results is not None:
+            results.mkdir(parents=True, exist_ok=True)
+            run_results = target_path(dbt_args) / "run_results.json"
+            if run_results.exists():
+                shutil.copy(run_results, results / f"run_results-{number}.json")
+        if result.returncode != 0:
+            raise subprocess.CalledProcessError(
+                result.returncode, f"dbt {' '.join(dbt_args)} for the days {start} to {end}"
+            )
+    return ranges
+
+
+def target_path(dbt_args: list[str]) -> Path:
+    """dbt's target folder for these arguments: `--target-path`, else DBT_TARGET_PATH, else
+    `target` in the current folder."""
+    if "--target-path" in dbt_args:
+        return Path(dbt_args[dbt_args.index("--target-path") + 1])
+    return Path(os.environ.get("DBT_TARGET_PATH", "target"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    dbt_args = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, dbt_args = argv[:split], argv[split + 1 :]
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.history",
+        description="Scores the days FIRST to LAST in builds of at most "
+        f"{BUDGET_ENV} customer-days (default {DEFAULT_BUDGET:,}). dbt arguments after --"
+        " replace the daily chain's build.",
+    )
+    parser.add_argument("first", type=date.fromisoformat, help="first score day (YYYY-MM-DD)")
+    parser.add_argument("last", type=date.fromisoformat, help="last score day (YYYY-MM-DD)")
+    parser.add_argument(
+        "--full-refresh", action="store_true", help="rebuild the history from the first day"
+    )
+    parser.add_argument(
+        "--customers", type=int, help="customers to plan for (default: the warehouse's)"
+    )
+    parser.add_argument(
+        "--results", type=Path, help="keep each build's run_results.json in this folder"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.customers is None:
+            from orchestration.project import warehouse_path
+
+            args.customers = customers_in(warehouse_path())
+        build_history(
+            args.first,
+            args.last,
+            dbt_args or [*PIPELINE_BUILD, "--select", DAILY_SELECT],
+            args.customers,
+            full_refresh=args.full_refresh,
+            results=args.results,
+        )
+    except (ValueError, subprocess.CalledProcessError) as error:
+        print(f"[history] failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
