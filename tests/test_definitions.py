@@ -237,3 +237,73 @@ def test_the_daily_step_imports_great_expectations_while_dbt_starts(
     list(dbt_steps.dbt_daily_scores(context=context, dbt=Dbt()))
     assert passed["while_dbt_starts"] is import_gx
     assert passed["days"] == (date(2026, 6, 25), date(2026, 6, 25))
+
+
+def test_a_long_range_is_scored_in_builds_that_fit_in_memory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Above CHS_MAX_CUSTOMER_DAYS_PER_BUILD customer-days the daily step builds the range in
+    pieces, oldest first, each with its own days; only the last build's events are reported (it
+    reports every day of the run), and a failed piece stops the step."""
+    from dagster import build_asset_context
+
+    from orchestration.defs.assets import dbt as dbt_steps
+
+    built: list[tuple[str, str]] = []
+    failing: set[str] = set()
+
+    class Invocation:
+        process = type("Process", (), {"stdout": None})()
+
+        def __init__(self, days: tuple[str, str]) -> None:
+            self.days = days
+
+        def wait(self) -> Invocation:
+            if self.days[0] in failing:
+                raise RuntimeError(f"dbt failed on {self.days}")
+            return self
+
+        def get_artifact(self, name: str) -> dict:
+            return {"results": [{"unique_id": "test.x", "status": "warn", "message": "1 row"}]}
+
+    class Dbt:
+        project_dir = str(tmp_path)
+
+        def cli(self, args: list[str], context: object) -> Invocation:
+            days = (os.environ["CHS_SCORE_FROM_DATE"], os.environ["CHS_AS_OF_DATE"])
+            built.append(days)
+            return Invocation(days)
+
+    streamed: dict[str, object] = {}
+
+    def stream(context: object, dbt: object, **kwargs: object):
+        streamed.update(kwargs)
+        yield from ()
+
+    monkeypatch.setattr(dbt_steps, "_stream", stream)
+    monkeypatch.setattr(dbt_steps, "customers_in", lambda warehouse: 1_000)
+    monkeypatch.setenv("CHS_MAX_CUSTOMER_DAYS_PER_BUILD", "3000")
+    # The run's window, as a backfill of 2026-06-01...2026-06-07 gives it.
+    monkeypatch.setattr(
+        dbt_steps, "score_date_range", lambda window: (date(2026, 6, 1), date(2026, 6, 7))
+    )
+    context = build_asset_context(partition_key="2026-06-07")
+    list(dbt_steps.dbt_daily_scores(context=context, dbt=Dbt()))
+    assert built == [("2026-06-01", "2026-06-03"), ("2026-06-04", "2026-06-05")]
+    assert streamed["days"] == (date(2026, 6, 6), date(2026, 6, 7))
+    assert streamed["scored_days"] == (date(2026, 6, 1), date(2026, 6, 7))
+
+    # Under the budget: one build, as before.
+    built.clear()
+    monkeypatch.setenv("CHS_MAX_CUSTOMER_DAYS_PER_BUILD", "7000")
+    list(dbt_steps.dbt_daily_scores(context=context, dbt=Dbt()))
+    assert built == []
+    assert streamed["days"] == (date(2026, 6, 1), date(2026, 6, 7))
+
+    # A failed piece stops the step before the later ones.
+    monkeypatch.setenv("CHS_MAX_CUSTOMER_DAYS_PER_BUILD", "3000")
+    failing.add("2026-06-01")
+    streamed.clear()
+    with pytest.raises(RuntimeError, match="dbt failed"):
+        list(dbt_steps.dbt_daily_scores(context=context, dbt=Dbt()))
+    assert streamed == {}

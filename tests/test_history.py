@@ -4,6 +4,9 @@ weights. Each test works on its own copy of the dbt project and its own warehous
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +81,28 @@ def test_backfill_equals_day_by_day_runs(project: Project, base: Project, tmp_pa
     for day in DAYS:
         day_by_day.score(day, day)
     assert {day: day_by_day.rows(day) for day in DAYS} == backfilled
+
+
+def test_a_range_built_in_pieces_equals_one_build(
+    project: Project, base: Project, tmp_path: Path
+) -> None:
+    """`python -m orchestration.history` (and the Dagster daily step) score a long range in
+    builds of at most CHS_MAX_CUSTOMER_DAYS_PER_BUILD customer-days: here a day each."""
+    project.score(DAYS[0], DAYS[-1])
+    whole = {day: project.rows(day) for day in DAYS}
+    pieces = base.clone(tmp_path / "pieces")
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.history", DAYS[0], DAYS[-1],
+         "--customers", "1000", "--",
+         "run", "--select", HISTORY_MODELS, "--quiet",
+         "--project-dir", str(pieces.root), "--profiles-dir", str(pieces.root)],
+        env=os.environ | {"CHS_WAREHOUSE_PATH": str(pieces.warehouse),
+                          "CHS_MAX_CUSTOMER_DAYS_PER_BUILD": "1000"},
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count("[history] days") == len(DAYS)
+    assert {day: pieces.rows(day) for day in DAYS} == whole
 
 
 def test_rerunning_a_day_changes_nothing(project: Project) -> None:
