@@ -1,12 +1,13 @@
 """A long range of score days built in pieces that fit in memory.
 
 Every model of the daily chain holds a row per customer and score day of its build, so a build's
-memory grows with customers x days: a year at 100,000 customers (36M customer-days) ran DuckDB
-out of memory under its 14 GB limit in one build, where 90 days (8.5M customer-days) had built,
-and under a 3 GB limit too. A range of days is therefore scored in consecutive builds of at most
-`CHS_MAX_CUSTOMER_DAYS_PER_BUILD` customer-days each (default 10 million: 100 days at 100,000
-customers, the whole year of the default sample at once, 10 days at a million). The rows are the
-same as one build's: a range scored in one build gives the rows that day-by-day builds give
+memory grows with customers x days. At 100,000 customers a year in one build (36M
+customer-days) ran DuckDB out of memory under its 14 GB limit, and so did one of four builds of
+91 days (`int_health__combined`, in the year's last quarter, where the first three had passed).
+A range of days is therefore scored in consecutive builds of at most
+`CHS_MAX_CUSTOMER_DAYS_PER_BUILD` customer-days each (default 5 million: the default sample's
+whole year at once, 50 days at 100,000 customers, 5 at a million). The rows are the same as one
+build's: a range scored in one build gives the rows that day-by-day builds give
 (`tests/test_history.py`), and each piece is such a range, scored in order so that the segment
 hysteresis of a piece starts from the history of the one before.
 
@@ -33,7 +34,7 @@ from pathlib import Path
 import duckdb
 
 BUDGET_ENV = "CHS_MAX_CUSTOMER_DAYS_PER_BUILD"
-DEFAULT_BUDGET = 10_000_000
+DEFAULT_BUDGET = 5_000_000
 
 # dbt selection of the daily chain (the Dagster daily step's): it lies between the score dates
 # and the history. The metric history is scored with the day too (calibration reads it), and the
@@ -55,7 +56,7 @@ SCORE_DATE_ENV = {"as_of_date": "CHS_AS_OF_DATE", "score_from_date": "CHS_SCORE_
 
 
 def customer_days_budget() -> int:
-    """`CHS_MAX_CUSTOMER_DAYS_PER_BUILD`, a whole number of customer-days (default 10 million)."""
+    """`CHS_MAX_CUSTOMER_DAYS_PER_BUILD`, a whole number of customer-days (default 5 million)."""
     text = os.environ.get(BUDGET_ENV, "").strip().replace("_", "")
     if not text:
         return DEFAULT_BUDGET
@@ -75,8 +76,8 @@ def day_ranges(
     first: date, last: date, customers: int, budget: int | None = None
 ) -> list[tuple[date, date]]:
     """`first` to `last` (inclusive) as consecutive ranges of at most `budget` customer-days
-    each, as few as that allows and of even lengths (a year at 100,000 customers: four of 91-92
-    days, not three of 100 and one of 65). Always at least one day per range."""
+    each, as few as that allows and of even lengths (a year at 100,000 customers: eight of 45-46
+    days, not seven of 50 and one of 15). Always at least one day per range."""
     if last < first:
         raise ValueError(f"the last score day {last} is before the first {first}")
     budget = customer_days_budget() if budget is None else budget

@@ -26,8 +26,8 @@ def _check_consecutive(ranges: list[tuple[date, date]], first: date, last: date)
     ("customers", "builds", "lengths"),
     [
         (2_000, 1, {365}),  # the default sample: the whole year in one build
-        (100_000, 4, {91, 92}),  # even pieces, not three of 100 days and one of 65
-        (1_000_000, 37, {9, 10}),
+        (100_000, 8, {45, 46}),  # even pieces, not seven of 50 days and one of 15
+        (1_000_000, 73, {5}),
         (0, 1, {365}),  # before the first load
     ],
 )
@@ -39,7 +39,9 @@ def test_a_year_is_split_by_the_customer_days_budget(
     assert len(ranges) == builds
     assert {(end - start).days + 1 for start, end in ranges} == lengths
     _check_consecutive(ranges, *YEAR)
-    assert all(((end - start).days + 1) * customers <= 10_000_000 for start, end in ranges)
+    assert all(
+        ((end - start).days + 1) * customers <= history.DEFAULT_BUDGET for start, end in ranges
+    )
 
 
 def test_the_budget_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
