@@ -139,7 +139,12 @@ def _build_piece(context: AssetExecutionContext, dbt: DbtCliResource, days: tupl
     with environment(score_date_env(*days)):
         invocation = dbt.cli(PIPELINE_BUILD, context=context)
     drain_stdout(invocation.process)
-    invocation.wait()
+    try:
+        invocation.wait()
+    except Exception:
+        # dbt's error names the model or test; this says which days it was building.
+        context.log.error(f"the build of the days {days[0]} to {days[1]} failed")
+        raise
     results = invocation.get_artifact("run_results.json")["results"]
     for result in results:
         if result["status"] in ("warn", "fail"):
