@@ -9,7 +9,8 @@
     One pass whatever the number of days scored: every fact enters the window on its day and
     leaves it window_days later, and running sums of these changes over each customer's days
     (integer counts, so the order they are added in cannot change them) are the window's totals
-    on each day; distinct users and features count spans of activity that never overlap. A run
+    on each day; distinct users and features count runs of activity (a user active again within
+    the window stays in one run), which never overlap. A run
     reads the facts of its days' windows only (and of the window before, for the trend).
 -#}
 {%- set metrics = dimension_metrics()['usage'] -%}
@@ -123,9 +124,15 @@ customer_plan_set as (
 
 ),
 
-last_score_day as (
+score_bounds as (
 
-    select max(score_date) as last_score_date
+    -- Changes dated before the first day scored only add up to its opening totals: they are
+    -- summed into one row on the day before it (integers, so in any order), and the running
+    -- sums go over the days of the run, not over the window of facts read before it.
+    select
+        cast({{ dbt.dateadd('day', '-1', 'min(score_date)') }} as date) as opening_date,
+        max(score_date) as last_score_date
+
     from score_dates
 
 ),
@@ -166,47 +173,81 @@ feature_days as (
 
 ),
 
-user_spans as (
+user_activity as (
 
-    -- A user counts as active on the days from an active day until the window ends or the next
-    -- active day starts: the spans of a user never overlap, so counting them is distinct.
     select
-        user_days.customer_id,
-        user_days.activity_date as span_start_date,
-        least(
-            coalesce(
-                lead(user_days.activity_date) over (
-                    partition by user_days.customer_id, user_days.user_id order by user_days.activity_date
-                ),
-                cast('9999-12-31' as date)
-            ),
-            cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'user_days.activity_date') }} as date)
-        ) as span_end_date
+        customer_id,
+        user_id,
+        activity_date,
+        lag(activity_date) over (partition by customer_id, user_id order by activity_date) as previous_activity_date,
+        lead(activity_date) over (partition by customer_id, user_id order by activity_date) as next_activity_date
 
     from user_days
+
+),
+
+user_runs as (
+
+    -- A user counts as active from an active day until window_days after it. Those spans are
+    -- merged into runs that never overlap, so counting runs is counting distinct users: a run
+    -- starts on an active day with no activity in the window_days before it, and ends
+    -- window_days after an active day with none in the window_days after it. A user active
+    -- every few days makes two changes to the running sums, not two per active day.
+    select
+        user_activity.customer_id,
+        user_activity.activity_date as run_start_date,
+        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'user_activity.activity_date') }} as date)
+            as run_end_date,
+        coalesce(
+            {{ dbt.dateadd('day', 'usage_settings.window_days', 'user_activity.previous_activity_date') }}
+            <= user_activity.activity_date,
+            true
+        ) as starts_run,
+        coalesce(
+            user_activity.next_activity_date
+            >= {{ dbt.dateadd('day', 'usage_settings.window_days', 'user_activity.activity_date') }},
+            true
+        ) as ends_run
+
+    from user_activity
     cross join usage_settings
 
 ),
 
-feature_spans as (
+feature_activity as (
 
-    -- The same spans per feature: distinct features in the window.
     select
-        feature_days.customer_id,
-        feature_days.feature,
-        feature_days.activity_date as span_start_date,
-        least(
-            coalesce(
-                lead(feature_days.activity_date) over (
-                    partition by feature_days.customer_id, feature_days.feature
-                    order by feature_days.activity_date
-                ),
-                cast('9999-12-31' as date)
-            ),
-            cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'feature_days.activity_date') }} as date)
-        ) as span_end_date
+        customer_id,
+        feature,
+        activity_date,
+        lag(activity_date) over (partition by customer_id, feature order by activity_date) as previous_activity_date,
+        lead(activity_date) over (partition by customer_id, feature order by activity_date) as next_activity_date
 
     from feature_days
+
+),
+
+feature_runs as (
+
+    -- The same runs per feature: distinct features in the window.
+    select
+        feature_activity.customer_id,
+        feature_activity.feature,
+        feature_activity.activity_date as run_start_date,
+        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'feature_activity.activity_date') }} as date)
+            as run_end_date,
+        coalesce(
+            {{ dbt.dateadd('day', 'usage_settings.window_days', 'feature_activity.previous_activity_date') }}
+            <= feature_activity.activity_date,
+            true
+        ) as starts_run,
+        coalesce(
+            feature_activity.next_activity_date
+            >= {{ dbt.dateadd('day', 'usage_settings.window_days', 'feature_activity.activity_date') }},
+            true
+        ) as ends_run
+
+    from feature_activity
     cross join usage_settings
 
 ),
@@ -260,29 +301,32 @@ customer_deltas as (
 
     union all
 
+    -- A run ending on the day the next starts adds -1 and +1 there: no change.
     select
         customer_id,
-        span_start_date as delta_date,
+        run_start_date as delta_date,
         0 as active_days_delta,
         0 as events_delta,
         0 as previous_events_delta,
         1 as active_users_delta,
         cast(null as date) as activity_date
 
-    from user_spans
+    from user_runs
+    where starts_run
 
     union all
 
     select
         customer_id,
-        span_end_date as delta_date,
+        run_end_date as delta_date,
         0 as active_days_delta,
         0 as events_delta,
         0 as previous_events_delta,
         -1 as active_users_delta,
         cast(null as date) as activity_date
 
-    from user_spans
+    from user_runs
+    where ends_run
 
 ),
 
@@ -293,21 +337,24 @@ counted_features as (
     select
         customer_plan_set.customer_id,
         customer_plan_set.plan,
-        feature_spans.feature,
-        feature_spans.span_start_date,
-        feature_spans.span_end_date,
+        feature_runs.feature,
+        feature_runs.run_start_date,
+        feature_runs.run_end_date,
+        feature_runs.starts_run,
+        feature_runs.ends_run,
         case
             when customer_plan_set.has_feature_list then plan_features_seed.feature is not null
             else true
         end as is_breadth_feature
 
     from customer_plan_set
-    inner join feature_spans
-        on customer_plan_set.customer_id = feature_spans.customer_id
+    inner join feature_runs
+        on customer_plan_set.customer_id = feature_runs.customer_id
     left join plan_features_seed
         on
             customer_plan_set.feature_plan = plan_features_seed.plan
-            and feature_spans.feature = plan_features_seed.feature
+            and feature_runs.feature = plan_features_seed.feature
+    where feature_runs.starts_run or feature_runs.ends_run
 
 ),
 
@@ -354,7 +401,7 @@ plan_deltas as (
     select
         customer_id,
         plan,
-        span_start_date as delta_date,
+        run_start_date as delta_date,
         0 as active_days_delta,
         0 as events_delta,
         0 as previous_events_delta,
@@ -364,14 +411,14 @@ plan_deltas as (
         cast(null as date) as activity_date
 
     from counted_features
-    where is_breadth_feature
+    where is_breadth_feature and starts_run
 
     union all
 
     select
         customer_id,
         plan,
-        span_end_date as delta_date,
+        run_end_date as delta_date,
         0 as active_days_delta,
         0 as events_delta,
         0 as previous_events_delta,
@@ -381,7 +428,7 @@ plan_deltas as (
         cast(null as date) as activity_date
 
     from counted_features
-    where is_breadth_feature
+    where is_breadth_feature and ends_run
 
     union all
 
@@ -441,7 +488,7 @@ daily_deltas as (
     select
         plan_deltas.customer_id,
         plan_deltas.plan,
-        plan_deltas.delta_date,
+        greatest(plan_deltas.delta_date, score_bounds.opening_date) as delta_date,
         sum(plan_deltas.active_days_delta) as active_days_delta,
         sum(plan_deltas.events_delta) as events_delta,
         sum(plan_deltas.previous_events_delta) as previous_events_delta,
@@ -451,9 +498,12 @@ daily_deltas as (
         max(plan_deltas.activity_date) as activity_date
 
     from plan_deltas
-    cross join last_score_day
-    where plan_deltas.delta_date <= last_score_day.last_score_date
-    group by plan_deltas.customer_id, plan_deltas.plan, plan_deltas.delta_date
+    cross join score_bounds
+    where plan_deltas.delta_date <= score_bounds.last_score_date
+    group by
+        plan_deltas.customer_id,
+        plan_deltas.plan,
+        greatest(plan_deltas.delta_date, score_bounds.opening_date)
 
 ),
 
