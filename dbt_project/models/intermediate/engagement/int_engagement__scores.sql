@@ -68,6 +68,7 @@ bounds as (
     -- to each day: a running sum over the days instead of a join of every day to its window.
     select
         min(score_date) as first_score_date,
+        cast({{ dbt.dateadd('day', '-1', 'min(score_date)') }} as date) as opening_date,
         max(score_date) as last_score_date
 
     from score_dates
@@ -214,19 +215,28 @@ deltas as (
 
 daily_deltas as (
 
+    -- The changes dated before the first day scored only add up to its opening totals: they
+    -- are summed into one row on the day before it (the points exactly, as a decimal, so in
+    -- any order), and the running sums go over the days of the run, not over the window of
+    -- touchpoints read before it.
     select
         deltas.customer_id,
-        deltas.delta_date,
+        greatest(deltas.delta_date, bounds.opening_date) as delta_date,
         sum(deltas.touchpoints_delta) as touchpoints_delta,
         sum(deltas.advocacy_unknown_delta) as advocacy_unknown_delta,
-        coalesce(max(deltas.entering_points), 0) - coalesce(max(deltas.leaving_points), 0) as points_delta,
+        case
+            when greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date
+                then coalesce({{ exact_sum('deltas.entering_points') }}, 0)
+                - coalesce({{ exact_sum('deltas.leaving_points') }}, 0)
+            else coalesce(max(deltas.entering_points), 0) - coalesce(max(deltas.leaving_points), 0)
+        end as points_delta,
         max(deltas.touchpoint_date) as touchpoint_date,
         max(deltas.advocacy_date) as advocacy_date
 
     from deltas
     cross join bounds
     where deltas.delta_date <= bounds.last_score_date
-    group by deltas.customer_id, deltas.delta_date
+    group by deltas.customer_id, greatest(deltas.delta_date, bounds.opening_date), bounds.opening_date
 
 ),
 

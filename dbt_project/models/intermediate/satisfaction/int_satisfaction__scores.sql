@@ -67,6 +67,7 @@ bounds as (
     -- The decayed sums are kept relative to the first day scored (their anchor).
     select
         min(score_date) as first_score_date,
+        cast({{ dbt.dateadd('day', '-1', 'min(score_date)') }} as date) as opening_date,
         max(score_date) as last_score_date
 
     from score_dates
@@ -221,16 +222,25 @@ deltas as (
 
 daily_deltas as (
 
+    -- The changes dated before the first day scored only add up to its opening totals: they
+    -- are summed into one row on the day before it (the sums exactly, as decimals, so in any
+    -- order), and the running sums go over the days of the run, not over the window of answers
+    -- read before it.
     select
         deltas.customer_id,
-        deltas.delta_date,
+        greatest(deltas.delta_date, bounds.opening_date) as delta_date,
         sum(deltas.responses_delta) as responses_delta,
         {% for kind in ['csat', 'csm_pulse'] -%}
             sum(deltas.{{ kind }}_answers_delta) as {{ kind }}_answers_delta,
-            coalesce(max(deltas.{{ kind }}_entering_sum), 0) - coalesce(max(deltas.{{ kind }}_leaving_sum), 0)
-                as {{ kind }}_sum_delta,
-            coalesce(max(deltas.{{ kind }}_entering_weight), 0) - coalesce(max(deltas.{{ kind }}_leaving_weight), 0)
-                as {{ kind }}_weight_delta,
+            {% for part in ['sum', 'weight'] -%}
+                case
+                    when greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date
+                        then coalesce({{ exact_sum('deltas.' ~ kind ~ '_entering_' ~ part) }}, 0)
+                        - coalesce({{ exact_sum('deltas.' ~ kind ~ '_leaving_' ~ part) }}, 0)
+                    else coalesce(max(deltas.{{ kind }}_entering_{{ part }}), 0)
+                    - coalesce(max(deltas.{{ kind }}_leaving_{{ part }}), 0)
+                end as {{ kind }}_{{ part }}_delta,
+            {% endfor -%}
             max(deltas.{{ kind }}_date) as {{ kind }}_date,
         {% endfor -%}
         max(deltas.micro_date) as micro_date,
@@ -239,7 +249,7 @@ daily_deltas as (
     from deltas
     cross join bounds
     where deltas.delta_date <= bounds.last_score_date
-    group by deltas.customer_id, deltas.delta_date
+    group by deltas.customer_id, greatest(deltas.delta_date, bounds.opening_date), bounds.opening_date
 
 ),
 
@@ -424,19 +434,28 @@ micro_deltas as (
 
 micro_daily_deltas as (
 
+    -- As daily_deltas: the changes before the first day scored in one opening row.
     select
         micro_deltas.customer_id,
         micro_deltas.touchpoint,
-        micro_deltas.delta_date,
+        greatest(micro_deltas.delta_date, bounds.opening_date) as delta_date,
         sum(micro_deltas.answers_delta) as answers_delta,
-        coalesce(max(micro_deltas.entering_sum), 0) - coalesce(max(micro_deltas.leaving_sum), 0) as sum_delta,
-        coalesce(max(micro_deltas.entering_weight), 0) - coalesce(max(micro_deltas.leaving_weight), 0)
-            as weight_delta
-
+        {% for part in ['sum', 'weight'] -%}
+            case
+                when greatest(micro_deltas.delta_date, bounds.opening_date) = bounds.opening_date
+                    then coalesce({{ exact_sum('micro_deltas.entering_' ~ part) }}, 0)
+                    - coalesce({{ exact_sum('micro_deltas.leaving_' ~ part) }}, 0)
+                else coalesce(max(micro_deltas.entering_{{ part }}), 0) - coalesce(max(micro_deltas.leaving_{{ part }}), 0)
+            end as {{ part }}_delta{% if not loop.last %},{% endif %}
+        {% endfor %}
     from micro_deltas
     cross join bounds
     where micro_deltas.delta_date <= bounds.last_score_date
-    group by micro_deltas.customer_id, micro_deltas.touchpoint, micro_deltas.delta_date
+    group by
+        micro_deltas.customer_id,
+        micro_deltas.touchpoint,
+        greatest(micro_deltas.delta_date, bounds.opening_date),
+        bounds.opening_date
 
 ),
 
