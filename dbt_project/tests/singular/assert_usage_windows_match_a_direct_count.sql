@@ -79,12 +79,12 @@ window_facts as (
     inner join daily_facts
         on
             checked_days.customer_id = daily_facts.customer_id
-            and daily_facts.activity_date <= checked_days.score_date
-            and daily_facts.activity_date > {{ dbt.dateadd(
+            and checked_days.score_date >= daily_facts.activity_date
+            and {{ dbt.dateadd(
                 'day',
                 '-greatest(2 * usage_settings.window_days, usage_settings.freshness_days)',
                 'checked_days.score_date'
-            ) }}
+            ) }} < daily_facts.activity_date
     left join known_plans
         on checked_days.plan = known_plans.plan
     left join plan_features

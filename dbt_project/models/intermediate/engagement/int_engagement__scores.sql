@@ -227,7 +227,7 @@ daily_deltas as (
         case
             when greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date
                 then coalesce({{ exact_sum('deltas.entering_points') }}, 0)
-                - coalesce({{ exact_sum('deltas.leaving_points') }}, 0)
+                    - coalesce({{ exact_sum('deltas.leaving_points') }}, 0)
             else coalesce(max(deltas.entering_points), 0) - coalesce(max(deltas.leaving_points), 0)
         end as points_delta,
         max(deltas.touchpoint_date) as touchpoint_date,

@@ -236,9 +236,9 @@ daily_deltas as (
                 case
                     when greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date
                         then coalesce({{ exact_sum('deltas.' ~ kind ~ '_entering_' ~ part) }}, 0)
-                        - coalesce({{ exact_sum('deltas.' ~ kind ~ '_leaving_' ~ part) }}, 0)
+                            - coalesce({{ exact_sum('deltas.' ~ kind ~ '_leaving_' ~ part) }}, 0)
                     else coalesce(max(deltas.{{ kind }}_entering_{{ part }}), 0)
-                    - coalesce(max(deltas.{{ kind }}_leaving_{{ part }}), 0)
+                        - coalesce(max(deltas.{{ kind }}_leaving_{{ part }}), 0)
                 end as {{ kind }}_{{ part }}_delta,
             {% endfor -%}
             max(deltas.{{ kind }}_date) as {{ kind }}_date,
@@ -444,8 +444,9 @@ micro_daily_deltas as (
             case
                 when greatest(micro_deltas.delta_date, bounds.opening_date) = bounds.opening_date
                     then coalesce({{ exact_sum('micro_deltas.entering_' ~ part) }}, 0)
-                    - coalesce({{ exact_sum('micro_deltas.leaving_' ~ part) }}, 0)
-                else coalesce(max(micro_deltas.entering_{{ part }}), 0) - coalesce(max(micro_deltas.leaving_{{ part }}), 0)
+                        - coalesce({{ exact_sum('micro_deltas.leaving_' ~ part) }}, 0)
+                else coalesce(max(micro_deltas.entering_{{ part }}), 0)
+                    - coalesce(max(micro_deltas.leaving_{{ part }}), 0)
             end as {{ part }}_delta{% if not loop.last %},{% endif %}
         {% endfor %}
     from micro_deltas
