@@ -129,11 +129,17 @@ score_bounds as (
     -- Changes dated before the first day scored only add up to its opening totals: they are
     -- summed into one row on the day before it (integers, so in any order), and the running
     -- sums go over the days of the run, not over the window of facts read before it.
+    -- Distinct users and features and the key feature events on the days scored count the
+    -- activity of their own window only, so they read the facts after first_window_start; the
+    -- days before are read for the window before (the trend) and the freshness.
     select
-        cast({{ dbt.dateadd('day', '-1', 'min(score_date)') }} as date) as opening_date,
-        max(score_date) as last_score_date
+        cast({{ dbt.dateadd('day', '-1', 'min(score_dates.score_date)') }} as date) as opening_date,
+        cast({{ dbt.dateadd('day', '-max(usage_settings.window_days)', 'min(score_dates.score_date)') }} as date)
+            as first_window_start,
+        max(score_dates.score_date) as last_score_date
 
     from score_dates
+    cross join usage_settings
 
 ),
 
@@ -152,24 +158,28 @@ customer_days as (
 user_days as (
 
     select distinct
-        customer_id,
-        user_id,
-        activity_date
+        recent_facts.customer_id,
+        recent_facts.user_id,
+        recent_facts.activity_date
 
     from recent_facts
+    cross join score_bounds
+    where recent_facts.activity_date > score_bounds.first_window_start
 
 ),
 
 feature_days as (
 
     select
-        customer_id,
-        feature,
-        activity_date,
-        sum(event_count) as event_count
+        recent_facts.customer_id,
+        recent_facts.feature,
+        recent_facts.activity_date,
+        sum(recent_facts.event_count) as event_count
 
     from recent_facts
-    group by customer_id, feature, activity_date
+    cross join score_bounds
+    where recent_facts.activity_date > score_bounds.first_window_start
+    group by recent_facts.customer_id, recent_facts.feature, recent_facts.activity_date
 
 ),
 
