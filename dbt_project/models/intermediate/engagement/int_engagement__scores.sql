@@ -12,7 +12,9 @@
     One pass whatever the number of days scored: the decayed points are a running sum over each
     customer's days of points grown from the first day scored (2^(days after it / half-life)),
     decayed back to each day and rounded (rescaled_sum_decimals); touchpoints enter the window on
-    their day and leave it when older than the window. A run reads its days' windows only.
+    their day and leave it when older than the window. A run reads its days' windows only; what
+    changed before its first day is summed (exactly) into one opening row, so the running sums
+    go over the run's days and not over the 180 days of window read before them.
 -#}
 {%- set metrics = dimension_metrics()['engagement'] -%}
 with

@@ -18,7 +18,8 @@
     (2^(days after it / half-life)); answers enter the window on their day and leave it when
     older than the window. The means are rounded to rescaled_sum_decimals(). The latest NPS is
     the latest answer day's last answer, found by a running max of the day. A run reads its
-    days' windows only.
+    days' windows only; what changed before its first day is summed (exactly) into one opening
+    row, so the running sums go over the run's days, not over the window read before them.
 -#}
 {%- set metrics = dimension_metrics()['satisfaction'] -%}
 {%- set window_end = dbt.dateadd('day', 'satisfaction_settings.window_days', 'answer_days.responded_date') -%}
