@@ -185,85 +185,55 @@ feature_days as (
 
 ),
 
-user_activity as (
+{#-
+    A user counts as active from an active day until window_days after it. Those spans are
+    merged into runs that never overlap, so counting runs is counting distinct users: a run
+    starts on an active day with no activity in the window_days before it, and ends window_days
+    after an active day with none in the window_days after it. A user active every few days
+    makes two changes to the running sums, not two per active day. Features the same way
+    (distinct features in the window): `user_runs` and `feature_runs`.
+-#}
+{% for entity, key in [('user', 'user_id'), ('feature', 'feature')] -%}
+    {{ entity }}_activity as (
 
-    select
-        customer_id,
-        user_id,
-        activity_date,
-        lag(activity_date) over (partition by customer_id, user_id order by activity_date) as previous_activity_date,
-        lead(activity_date) over (partition by customer_id, user_id order by activity_date) as next_activity_date
+        select
+            customer_id,
+            {{ key }},
+            activity_date,
+            lag(activity_date) over (partition by customer_id, {{ key }} order by activity_date)
+                as previous_activity_date,
+            lead(activity_date) over (partition by customer_id, {{ key }} order by activity_date)
+                as next_activity_date
 
-    from user_days
+        from {{ entity }}_days
 
-),
+    ),
 
-user_runs as (
+    {{ entity }}_runs as (
 
-    -- A user counts as active from an active day until window_days after it. Those spans are
-    -- merged into runs that never overlap, so counting runs is counting distinct users: a run
-    -- starts on an active day with no activity in the window_days before it, and ends
-    -- window_days after an active day with none in the window_days after it. A user active
-    -- every few days makes two changes to the running sums, not two per active day.
-    select
-        user_activity.customer_id,
-        user_activity.activity_date as run_start_date,
-        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'user_activity.activity_date') }} as date)
-            as run_end_date,
-        coalesce(
-            {{ dbt.dateadd('day', 'usage_settings.window_days', 'user_activity.previous_activity_date') }}
-            <= user_activity.activity_date,
-            true
-        ) as starts_run,
-        coalesce(
-            user_activity.next_activity_date
-            >= {{ dbt.dateadd('day', 'usage_settings.window_days', 'user_activity.activity_date') }},
-            true
-        ) as ends_run
+        select
+            {{ entity }}_activity.customer_id,
+            {{ entity }}_activity.{{ key }},
+            {{ entity }}_activity.activity_date as run_start_date,
+            cast({{ dbt.dateadd('day', 'usage_settings.window_days', entity ~ '_activity.activity_date') }} as date)
+                as run_end_date,
+            coalesce(
+                {{ dbt.dateadd('day', 'usage_settings.window_days', entity ~ '_activity.previous_activity_date') }}
+                <= {{ entity }}_activity.activity_date,
+                true
+            ) as starts_run,
+            coalesce(
+                {{ entity }}_activity.next_activity_date
+                >= {{ dbt.dateadd('day', 'usage_settings.window_days', entity ~ '_activity.activity_date') }},
+                true
+            ) as ends_run
 
-    from user_activity
-    cross join usage_settings
+        from {{ entity }}_activity
+        cross join usage_settings
 
-),
+    ),
 
-feature_activity as (
-
-    select
-        customer_id,
-        feature,
-        activity_date,
-        lag(activity_date) over (partition by customer_id, feature order by activity_date) as previous_activity_date,
-        lead(activity_date) over (partition by customer_id, feature order by activity_date) as next_activity_date
-
-    from feature_days
-
-),
-
-feature_runs as (
-
-    -- The same runs per feature: distinct features in the window.
-    select
-        feature_activity.customer_id,
-        feature_activity.feature,
-        feature_activity.activity_date as run_start_date,
-        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'feature_activity.activity_date') }} as date)
-            as run_end_date,
-        coalesce(
-            {{ dbt.dateadd('day', 'usage_settings.window_days', 'feature_activity.previous_activity_date') }}
-            <= feature_activity.activity_date,
-            true
-        ) as starts_run,
-        coalesce(
-            feature_activity.next_activity_date
-            >= {{ dbt.dateadd('day', 'usage_settings.window_days', 'feature_activity.activity_date') }},
-            true
-        ) as ends_run
-
-    from feature_activity
-    cross join usage_settings
-
-),
-
+{% endfor -%}
 customer_deltas as (
 
     -- Each fact enters the window on its day and leaves it window_days later (entering the
