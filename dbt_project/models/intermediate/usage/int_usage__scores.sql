@@ -10,10 +10,10 @@
     leaves it window_days later, and running sums of these changes over each customer's days
     (integer counts, so the order they are added in cannot change them) are the window's totals
     on each day; distinct users and features count runs of activity (a user active again within
-    the window stays in one run), which never overlap. A run
-    reads the facts of its days' windows only (and of the window before, for the trend); what
-    changed before its first day is summed into one opening row, so the running sums go over the
-    run's days and not over the window of facts read before them.
+    the window stays in one run), which never overlap. A run reads the facts of its days'
+    windows only (and of the window before, for the trend); what changed before its first day is
+    summed into one opening row, so the running sums go over the run's days and not over the
+    window of facts read before them.
 -#}
 {%- set metrics = dimension_metrics()['usage'] -%}
 with
