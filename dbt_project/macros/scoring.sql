@@ -34,6 +34,20 @@
     cast(sum(cast({{ expression }} as decimal(38, {{ scale }}))) as double)
 {%- endmacro %}
 
+{#-
+    The change of a decayed running sum on one row of a `daily_deltas` group (an aggregate): on
+    the opening row, which gathers every change dated before the first day scored, the entering
+    minus the leaving values summed with exact_sum (in any order); on a day of the run, its one
+    entering and one leaving value, as they are.
+-#}
+{% macro net_delta(entering, leaving, is_opening_row) -%}
+    case
+        when {{ is_opening_row }}
+            then coalesce({{ exact_sum(entering) }}, 0) - coalesce({{ exact_sum(leaving) }}, 0)
+        else coalesce(max({{ entering }}), 0) - coalesce(max({{ leaving }}), 0)
+    end
+{%- endmacro %}
+
 {#- The mean of the values present, summed with exact_sum (an aggregate). -#}
 {% macro exact_avg(expression, scale=18) -%}
     {{ exact_sum(expression, scale) }} / nullif(count({{ expression }}), 0)

@@ -226,12 +226,11 @@ daily_deltas as (
         greatest(deltas.delta_date, bounds.opening_date) as delta_date,
         sum(deltas.touchpoints_delta) as touchpoints_delta,
         sum(deltas.advocacy_unknown_delta) as advocacy_unknown_delta,
-        case
-            when greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date
-                then coalesce({{ exact_sum('deltas.entering_points') }}, 0)
-                    - coalesce({{ exact_sum('deltas.leaving_points') }}, 0)
-            else coalesce(max(deltas.entering_points), 0) - coalesce(max(deltas.leaving_points), 0)
-        end as points_delta,
+        {{ net_delta(
+            'deltas.entering_points',
+            'deltas.leaving_points',
+            'greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date',
+        ) }} as points_delta,
         max(deltas.touchpoint_date) as touchpoint_date,
         max(deltas.advocacy_date) as advocacy_date
 

@@ -234,13 +234,11 @@ daily_deltas as (
         {% for kind in ['csat', 'csm_pulse'] -%}
             sum(deltas.{{ kind }}_answers_delta) as {{ kind }}_answers_delta,
             {% for part in ['sum', 'weight'] -%}
-                case
-                    when greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date
-                        then coalesce({{ exact_sum('deltas.' ~ kind ~ '_entering_' ~ part) }}, 0)
-                            - coalesce({{ exact_sum('deltas.' ~ kind ~ '_leaving_' ~ part) }}, 0)
-                    else coalesce(max(deltas.{{ kind }}_entering_{{ part }}), 0)
-                        - coalesce(max(deltas.{{ kind }}_leaving_{{ part }}), 0)
-                end as {{ kind }}_{{ part }}_delta,
+                {{ net_delta(
+                    'deltas.' ~ kind ~ '_entering_' ~ part,
+                    'deltas.' ~ kind ~ '_leaving_' ~ part,
+                    'greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date',
+                ) }} as {{ kind }}_{{ part }}_delta,
             {% endfor -%}
             max(deltas.{{ kind }}_date) as {{ kind }}_date,
         {% endfor -%}
@@ -442,13 +440,11 @@ micro_daily_deltas as (
         greatest(micro_deltas.delta_date, bounds.opening_date) as delta_date,
         sum(micro_deltas.answers_delta) as answers_delta,
         {% for part in ['sum', 'weight'] -%}
-            case
-                when greatest(micro_deltas.delta_date, bounds.opening_date) = bounds.opening_date
-                    then coalesce({{ exact_sum('micro_deltas.entering_' ~ part) }}, 0)
-                        - coalesce({{ exact_sum('micro_deltas.leaving_' ~ part) }}, 0)
-                else coalesce(max(micro_deltas.entering_{{ part }}), 0)
-                    - coalesce(max(micro_deltas.leaving_{{ part }}), 0)
-            end as {{ part }}_delta{% if not loop.last %},{% endif %}
+            {{ net_delta(
+                'micro_deltas.entering_' ~ part,
+                'micro_deltas.leaving_' ~ part,
+                'greatest(micro_deltas.delta_date, bounds.opening_date) = bounds.opening_date',
+            ) }} as {{ part }}_delta{% if not loop.last %},{% endif %}
         {% endfor %}
     from micro_deltas
     cross join bounds
