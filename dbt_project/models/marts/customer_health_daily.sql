@@ -251,26 +251,27 @@ final as (
         ---------- scores
         -- Rounded to 4 decimals (stable_round: a half up to a float error rounds as the half), so
         -- that the last bits of a float, which depend on how its sums were computed, never show.
-        case when scored.is_scored then {{ stable_round('scored.health_score', 4) }} end as health_score,
+        -- Each is under 100 (overrides too, by the seed's test): 18 digits hold them.
+        case when scored.is_scored then {{ stable_round('scored.health_score', 4, 18) }} end as health_score,
         {% for dimension in dimensions -%}
-            {{ stable_round('scored.' ~ dimension ~ '_score', 4) }} as {{ dimension }}_score,
+            {{ stable_round('scored.' ~ dimension ~ '_score', 4, 18) }} as {{ dimension }}_score,
         {% endfor -%}
-        {{ stable_round('scored.data_completeness_pct', 4) }} as data_completeness_pct,
+        {{ stable_round('scored.data_completeness_pct', 4, 18) }} as data_completeness_pct,
         scored.dimensions_scored,
         scored.score_confidence,
         scored.churn_risk_90d,
         case when scored.is_scored then scored.health_rank end as health_rank,
-        case when scored.is_scored then {{ stable_round('scored.health_percentile', 4) }} end
+        case when scored.is_scored then {{ stable_round('scored.health_percentile', 4, 18) }} end
             as health_percentile,
         case when scored.is_scored then scored.plan_rank end as plan_rank,
-        case when scored.is_scored then {{ stable_round('scored.plan_percentile', 4) }} end as plan_percentile,
+        case when scored.is_scored then {{ stable_round('scored.plan_percentile', 4, 18) }} end as plan_percentile,
         scored.band_min_score,
         scored.band_max_score,
 
         ---------- weights and contributions
         {% for dimension in dimensions -%}
             scored.{{ dimension }}_weight,
-            {{ stable_round('scored.' ~ dimension ~ '_points', 4) }} as {{ dimension }}_points,
+            {{ stable_round('scored.' ~ dimension ~ '_points', 4, 18) }} as {{ dimension }}_points,
         {% endfor -%}
 
         ---------- numerics

@@ -124,11 +124,10 @@ override_summary as (
 
 ),
 
--- The six sub-scores of a customer and day side by side: their rows stacked and grouped, one
--- hash aggregate that spills to disk when it outgrows the memory limit, where six joins of the
--- day spine to six tables of a row per customer and day held all six hash tables (with their
--- detail sentences) at once and ran out of memory at 100,000 customers x 90 days.
-dimension_rows as (
+-- The sentence of each sub-score, stacked (one row per dimension, customer and day): only the
+-- primary driver's is kept, joined on below. Carried along as six columns, the sentences made
+-- the sub-scores' join (or, before, a group-by of the stacked tables) the model's main cost.
+dimension_details as (
 
     {% for dimension in dimensions -%}
         {% if not loop.first %}
@@ -139,38 +138,12 @@ dimension_rows as (
         select
             customer_id,
             score_date,
-            {% for column_dimension in dimensions -%}
-                {% if column_dimension == dimension -%}
-                    {{ dimension }}_score,
-                    {{ dimension }}_detail,
-                {% else -%}
-                    cast(null as double) as {{ column_dimension }}_score,
-                    cast(null as string) as {{ column_dimension }}_detail,
-                {% endif -%}
-            {% endfor -%}
-            {{ 'expansion_status' if dimension == 'relationship' else 'cast(null as string) as expansion_status' }},
-            {{ 'is_support_silence' if dimension == 'support' else 'cast(null as boolean) as is_support_silence' }}
+            '{{ dimension }}' as dimension,
+            {{ dimension }}_detail as detail
 
-        from {{ dimension }}_scores
+        -- A read of its own: DuckDB holds a CTE read twice whole in memory.
+        from {{ ref('int_' ~ dimension ~ '__scores') }}
     {% endfor %}
-
-),
-
-dimension_values as (
-
-    -- Each column has its value on one row of the group (one row per customer and day each).
-    select
-        customer_id,
-        score_date,
-        {% for dimension in dimensions -%}
-            max({{ dimension }}_score) as {{ dimension }}_score,
-            max({{ dimension }}_detail) as {{ dimension }}_detail,
-        {% endfor -%}
-        max(expansion_status) as expansion_status,
-        bool_or(is_support_silence) as is_support_silence
-
-    from dimension_rows
-    group by customer_id, score_date
 
 ),
 
@@ -185,15 +158,14 @@ dimension_columns as (
                 when weights.has_{{ dimension }}_weight
                     then coalesce(
                             override_summary.{{ dimension }}_override_score,
-                            dimension_values.{{ dimension }}_score
+                            {{ dimension }}_scores.{{ dimension }}_score
                         )
             end as {{ dimension }}_score,
             weights.has_{{ dimension }}_weight,
             weights.{{ dimension }}_weight,
-            dimension_values.{{ dimension }}_detail,
         {% endfor -%}
-        dimension_values.expansion_status,
-        dimension_values.is_support_silence,
+        relationship_scores.expansion_status,
+        support_scores.is_support_silence,
         override_summary.overall_override_score,
         override_summary.override_detail
 
@@ -211,10 +183,12 @@ dimension_columns as (
         on
             in_scope.customer_id = override_summary.customer_id
             and in_scope.score_date = override_summary.score_date
-    left join dimension_values
-        on
-            in_scope.customer_id = dimension_values.customer_id
-            and in_scope.score_date = dimension_values.score_date
+    {% for dimension in dimensions -%}
+        left join {{ dimension }}_scores
+            on
+                in_scope.customer_id = {{ dimension }}_scores.customer_id
+                and in_scope.score_date = {{ dimension }}_scores.score_date
+    {% endfor %}
 
 ),
 
@@ -270,17 +244,12 @@ drivers as (
 
     select
         *,
-        -- The dimension costing the most points (ties to the first by name) and its sentence.
+        -- The dimension costing the most points (ties to the first by name).
         case
             {% for dimension in dimensions_by_name -%}
                 when {{ dimension }}_weighted_gap = largest_weighted_gap then '{{ dimension }}'
             {% endfor %}
-        end as costliest_dimension,
-        case
-            {% for dimension in dimensions_by_name -%}
-                when {{ dimension }}_weighted_gap = largest_weighted_gap then {{ dimension }}_detail
-            {% endfor %}
-        end as costliest_detail
+        end as costliest_dimension
 
     from combined
 
@@ -297,7 +266,7 @@ scored as (
         end as primary_driver,
         case
             when drivers.largest_weighted_gap / nullif(drivers.weight_present, 0) > 0
-                then drivers.costliest_detail
+                then dimension_details.detail
         end as driver_detail,
         coalesce(drivers.overall_override_score, drivers.computed_health_score) as health_score,
         -- Grey only when nothing that carries weight has data (or under the optional floor).
@@ -315,6 +284,11 @@ scored as (
 
     from drivers
     cross join settings
+    left join dimension_details
+        on
+            drivers.customer_id = dimension_details.customer_id
+            and drivers.score_date = dimension_details.score_date
+            and drivers.costliest_dimension = dimension_details.dimension
 
 ),
 
@@ -355,10 +329,7 @@ final as (
             {{ dimension }}_points,
         {% endfor -%}
 
-        ---------- explanation per dimension
-        {% for dimension in dimensions -%}
-            {{ dimension }}_detail,
-        {% endfor -%}
+        ---------- explanation
         expansion_status,
         coalesce(is_support_silence, false) as is_support_silence
 

@@ -134,11 +134,6 @@ final as (
             combined.{{ dimension }}_points,
         {% endfor -%}
 
-        ---------- explanation per dimension
-        {% for dimension in dimensions -%}
-            combined.{{ dimension }}_detail,
-        {% endfor -%}
-
         ---------- numerics
         lifecycle.mrr,
         lifecycle.currency,
