@@ -231,7 +231,12 @@ dimension_scores as (
     cast({{ expression }} as {{ dbt.type_string() }})
 {%- endmacro %}
 
-{#- A number rounded to a whole (stable_round), as text. -#}
+{#-
+    A number rounded to a whole as stable_round would round it, as text: first to
+    rescaled_sum_decimals(), then to a whole. A half of a whole is exact in binary, so the second
+    rounding needs no decimal (both engines round a double's exact half away from zero), and a
+    decimal(38) per number cost a sixth of a dimension model's time at 100,000 customers.
+-#}
 {% macro whole_text(expression) -%}
-    cast(cast({{ stable_round(expression, 0) }} as bigint) as {{ dbt.type_string() }})
+    cast(cast(round(round({{ expression }}, {{ rescaled_sum_decimals() }}), 0) as bigint) as {{ dbt.type_string() }})
 {%- endmacro %}
