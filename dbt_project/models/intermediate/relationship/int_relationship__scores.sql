@@ -43,6 +43,12 @@ fx_rates as (
 
 ),
 
+score_dates as (
+
+    select * from {{ ref('int_score_dates') }}
+
+),
+
 relationship_settings as (
 
     {{ dimension_settings_row('relationship') }}
@@ -62,6 +68,51 @@ in_scope as (
 
 ),
 
+score_bounds as (
+
+    select
+        min(score_date) as first_score_date,
+        max(score_date) as last_score_date
+
+    from score_dates
+
+),
+
+-- A customer's subscriptions are joined to each of its days, so only those that can matter to
+-- the days of this run are: the run's days are a few of the customer's years of terms.
+comparison_subscriptions as (
+
+    -- Those that can cover one of the run's comparison days.
+    select subscriptions.*
+
+    from subscriptions
+    cross join score_bounds
+    cross join relationship_settings
+    where
+        subscriptions.started_date
+        <= {{ dbt.dateadd('day', '-relationship_settings.window_days', 'score_bounds.last_score_date') }}
+        and (
+            subscriptions.ends_date is null
+            or subscriptions.ends_date
+            > {{ dbt.dateadd('day', '-relationship_settings.window_days', 'score_bounds.first_score_date') }}
+        )
+
+),
+
+renewals_before_run as (
+
+    -- Renewals started before the run's first day count on every day of it.
+    select
+        subscriptions.customer_id,
+        count(*) as renewals_completed
+
+    from subscriptions
+    cross join score_bounds
+    where subscriptions.is_renewal and subscriptions.started_date < score_bounds.first_score_date
+    group by subscriptions.customer_id
+
+),
+
 earlier_subscription as (
 
     -- The subscription that covered the comparison day, as known on the score date.
@@ -76,7 +127,7 @@ earlier_subscription as (
             order by subscriptions.started_date desc, subscriptions.subscription_id desc
         ) as recency_rank
 
-    from subscriptions
+    from comparison_subscriptions as subscriptions
     cross join relationship_settings
     inner join in_scope
         on
@@ -86,7 +137,7 @@ earlier_subscription as (
 
 ),
 
-renewals as (
+renewals_in_run as (
 
     select
         subscriptions.customer_id,
@@ -94,11 +145,12 @@ renewals as (
         count(*) as renewals_completed
 
     from subscriptions
+    cross join score_bounds
     inner join in_scope
         on
             subscriptions.customer_id = in_scope.customer_id
             and subscriptions.started_date <= in_scope.score_date
-    where subscriptions.is_renewal
+    where subscriptions.is_renewal and subscriptions.started_date >= score_bounds.first_score_date
     group by subscriptions.customer_id, in_scope.score_date
 
 ),
@@ -145,7 +197,8 @@ metrics as (
         comparable.comparison_mrr,
         comparable.comparison_plan,
         {{ tenure_days }} as tenure_days,
-        coalesce(renewals.renewals_completed, 0) as renewals_completed,
+        coalesce(renewals_before_run.renewals_completed, 0) + coalesce(renewals_in_run.renewals_completed, 0)
+            as renewals_completed,
         {{ dbt.datediff('in_scope.score_date', 'in_scope.current_term_ends_date', 'day') }}
             as days_to_term_end,
         100.0 * {{ ratio('in_scope.mrr - comparable.comparison_mrr', 'comparable.comparison_mrr') }}
@@ -165,10 +218,12 @@ metrics as (
         on
             in_scope.customer_id = comparable.customer_id
             and in_scope.score_date = comparable.score_date
-    left join renewals
+    left join renewals_before_run
+        on in_scope.customer_id = renewals_before_run.customer_id
+    left join renewals_in_run
         on
-            in_scope.customer_id = renewals.customer_id
-            and in_scope.score_date = renewals.score_date
+            in_scope.customer_id = renewals_in_run.customer_id
+            and in_scope.score_date = renewals_in_run.score_date
 
 ),
 
