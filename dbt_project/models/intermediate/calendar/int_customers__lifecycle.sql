@@ -73,6 +73,18 @@ terms as (
 
 ),
 
+score_bounds as (
+
+    select
+        min(score_date) as first_score_date,
+        max(score_date) as last_score_date
+
+    from score_dates
+
+),
+
+-- A subscription is joined to the days of the run only when it can cover one of them or starts
+-- during the run; the customer's older ones (years of terms) are summed up once, before the run.
 known_subscriptions as (
 
     select
@@ -80,8 +92,44 @@ known_subscriptions as (
         terms.*
 
     from terms
+    cross join score_bounds
     inner join score_dates
         on terms.started_date <= score_dates.score_date
+    where
+        terms.started_date >= score_bounds.first_score_date
+        or terms.ends_date is null
+        or terms.ends_date > score_bounds.first_score_date
+
+),
+
+history_before_run as (
+
+    -- The subscriptions started before the run's first day, known on every day of it.
+    select
+        terms.customer_id,
+        min(terms.started_date) as first_started_date,
+        max(coalesce(terms.ends_date, cast('9999-12-31' as date))) as last_ends_date
+
+    from terms
+    cross join score_bounds
+    where terms.started_date < score_bounds.first_score_date
+    group by terms.customer_id
+
+),
+
+history_in_run as (
+
+    -- The subscriptions started on a day of the run, known from that day.
+    select
+        known_subscriptions.customer_id,
+        known_subscriptions.score_date,
+        min(known_subscriptions.started_date) as first_started_date,
+        max(coalesce(known_subscriptions.ends_date, cast('9999-12-31' as date))) as last_ends_date
+
+    from known_subscriptions
+    cross join score_bounds
+    where known_subscriptions.started_date >= score_bounds.first_score_date
+    group by known_subscriptions.customer_id, known_subscriptions.score_date
 
 ),
 
@@ -117,14 +165,28 @@ current_subscription as (
 
 history as (
 
+    -- Every subscription started by the day: those before the run and those of its days.
     select
-        customer_id,
-        score_date,
-        min(started_date) as first_started_date,
-        max(coalesce(ends_date, cast('9999-12-31' as date))) as last_ends_date
+        customers.customer_id,
+        score_dates.score_date,
+        least(
+            coalesce(history_before_run.first_started_date, history_in_run.first_started_date),
+            coalesce(history_in_run.first_started_date, history_before_run.first_started_date)
+        ) as first_started_date,
+        greatest(
+            coalesce(history_before_run.last_ends_date, history_in_run.last_ends_date),
+            coalesce(history_in_run.last_ends_date, history_before_run.last_ends_date)
+        ) as last_ends_date
 
-    from known_subscriptions
-    group by customer_id, score_date
+    from customers
+    cross join score_dates
+    left join history_before_run
+        on customers.customer_id = history_before_run.customer_id
+    left join history_in_run
+        on
+            customers.customer_id = history_in_run.customer_id
+            and score_dates.score_date = history_in_run.score_date
+    where history_before_run.customer_id is not null or history_in_run.customer_id is not null
 
 ),
 
