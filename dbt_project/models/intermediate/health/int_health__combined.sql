@@ -12,10 +12,12 @@
       `score_confidence` says how much of the weight the score rests on.
     - The primary driver: the dimension costing the most points (weight share times the gap to
       100), with its sentence; each dimension's points add up to the computed score.
-    Wide: one row per customer and day throughout, each dimension a column (the sub-score
-    tables stacked and grouped by customer and day), with the weights in force pivoted to one
-    row per weight set and day and the overrides to one row per customer and day. Sums over the dimensions are exact (row_exact_sum): the same to the last bit as an
-    exact_sum over rows, in whatever order.
+    Wide: one row per customer and day throughout, each dimension a column (six joins of the
+    sub-scores alone; only the driver's sentence is joined on, once it is known), with the
+    weights in force pivoted to one row per weight set and day and the overrides to one row per
+    customer and day. The dimensions' own sentences stay in their tables. Sums over the
+    dimensions are exact (row_exact_sum): the same to the last bit as an exact_sum over rows, in
+    whatever order.
 -#}
 {%- set dimensions = var('dimensions') -%}
 {#- The driver's ties go to the first dimension by name, as an `order by dimension` would. -#}
