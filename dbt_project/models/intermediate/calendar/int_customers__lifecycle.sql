@@ -169,14 +169,9 @@ history as (
     select
         customers.customer_id,
         score_dates.score_date,
-        least(
-            coalesce(history_before_run.first_started_date, history_in_run.first_started_date),
-            coalesce(history_in_run.first_started_date, history_before_run.first_started_date)
-        ) as first_started_date,
-        greatest(
-            coalesce(history_before_run.last_ends_date, history_in_run.last_ends_date),
-            coalesce(history_in_run.last_ends_date, history_before_run.last_ends_date)
-        ) as last_ends_date
+        -- least and greatest skip a null (on DuckDB and Spark alike).
+        least(history_before_run.first_started_date, history_in_run.first_started_date) as first_started_date,
+        greatest(history_before_run.last_ends_date, history_in_run.last_ends_date) as last_ends_date
 
     from customers
     cross join score_dates
