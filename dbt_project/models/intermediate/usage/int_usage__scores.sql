@@ -159,7 +159,10 @@ customer_days as (
 
 user_days as (
 
-    select distinct
+    -- A fact per user, day and feature, not a distinct user-day: of a day's rows in the window
+    -- below, only the first can start a run (the others follow it on the same day) and only the
+    -- last can end one, so the runs are those of the distinct days without sorting them out.
+    select
         recent_facts.customer_id,
         recent_facts.user_id,
         recent_facts.activity_date
@@ -239,7 +242,9 @@ customer_deltas as (
     -- Each fact enters the window on its day and leaves it window_days later (entering the
     -- window before, which it leaves after twice window_days): a running sum of these changes
     -- over the days is the rolling window, in one pass whatever the number of days scored.
-    -- Integer counts only, so the sums do not depend on the order they are added in.
+    -- Integer counts only, so the sums do not depend on the order they are added in. Only the
+    -- changes on the run's days are rows of their own; the net of those before it is the
+    -- opening row (customer_openings).
     select
         customer_days.customer_id,
         customer_days.activity_date as delta_date,
@@ -250,6 +255,8 @@ customer_deltas as (
         customer_days.activity_date
 
     from customer_days
+    cross join score_bounds
+    where customer_days.activity_date > score_bounds.opening_date
 
     union all
 
@@ -265,6 +272,12 @@ customer_deltas as (
 
     from customer_days
     cross join usage_settings
+    cross join score_bounds
+    where
+        {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+        > score_bounds.opening_date
+        and {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+        <= score_bounds.last_score_date
 
     union all
 
@@ -280,6 +293,53 @@ customer_deltas as (
 
     from customer_days
     cross join usage_settings
+    cross join score_bounds
+    where
+        {{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }}
+        > score_bounds.opening_date
+        and {{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }}
+        <= score_bounds.last_score_date
+
+    union all
+
+    -- The opening row: the windows on the day before the run, counted straight from the days
+    -- before it (the changes above that fall on or before it would add up to the same).
+    select
+        customer_days.customer_id,
+        score_bounds.opening_date as delta_date,
+        count(
+            case
+                when {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+                    > score_bounds.opening_date
+                    then 1
+            end
+        ) as active_days_delta,
+        sum(
+            case
+                when {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+                    > score_bounds.opening_date
+                    then customer_days.event_count
+                else 0
+            end
+        ) as events_delta,
+        sum(
+            case
+                when {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+                    <= score_bounds.opening_date
+                    and {{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }}
+                    > score_bounds.opening_date
+                    then customer_days.event_count
+                else 0
+            end
+        ) as previous_events_delta,
+        0 as active_users_delta,
+        max(customer_days.activity_date) as activity_date
+
+    from customer_days
+    cross join usage_settings
+    cross join score_bounds
+    where customer_days.activity_date <= score_bounds.opening_date
+    group by customer_days.customer_id, score_bounds.opening_date
 
     union all
 
