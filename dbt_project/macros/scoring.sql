@@ -63,20 +63,6 @@
     {%- endif %}
 {%- endmacro %}
 
-{#-
-    A running sum over a partition's rows up to the current one (a window function) that does
-    not depend on how the engine evaluates the window: each term rounded to `scale` decimals and
-    summed as a decimal, returned as a double. A running sum of doubles, even in a total order,
-    is added up in the grouping the engine's window code picks (a segment tree laid out over
-    many partitions), which changed the 9th decimal of 7 of 4.2M engagement rows when nothing
-    but the query's other rows had changed.
--#}
-{% macro exact_running_sum(expression, partition_by, order_by='delta_date', scale=18) -%}
-    cast(sum(cast({{ expression }} as decimal(38, {{ scale }}))) over (
-        partition by {{ partition_by }} order by {{ order_by }} rows between unbounded preceding and current row
-    ) as double)
-{%- endmacro %}
-
 {#- The mean of the values present, summed with exact_sum (an aggregate). -#}
 {% macro exact_avg(expression, scale=18) -%}
     {{ exact_sum(expression, scale) }} / nullif(count({{ expression }}), 0)

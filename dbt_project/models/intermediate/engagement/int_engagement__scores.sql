@@ -220,37 +220,30 @@ daily_deltas as (
     -- The changes dated before the first day scored only add up to its opening totals: they
     -- are summed into one row on the day before it (the points exactly, as a decimal, so in
     -- any order), and the running sums go over the days of the run, not over the window of
-    -- touchpoints read before it. The opening row and the days of the run are grouped apart,
-    -- so that only the opening row sums decimals.
-    {% for is_opening in [true, false] -%}
-        select
-            deltas.customer_id,
-            {{ 'bounds.opening_date' if is_opening else 'deltas.delta_date' }} as delta_date,
-            sum(deltas.touchpoints_delta) as touchpoints_delta,
-            sum(deltas.advocacy_unknown_delta) as advocacy_unknown_delta,
-            {{ net_delta('deltas.entering_points', 'deltas.leaving_points', is_opening) }} as points_delta,
-            max(deltas.touchpoint_date) as touchpoint_date,
-            max(deltas.advocacy_date) as advocacy_date
+    -- touchpoints read before it.
+    select
+        deltas.customer_id,
+        greatest(deltas.delta_date, bounds.opening_date) as delta_date,
+        sum(deltas.touchpoints_delta) as touchpoints_delta,
+        sum(deltas.advocacy_unknown_delta) as advocacy_unknown_delta,
+        {{ net_delta(
+            'deltas.entering_points',
+            'deltas.leaving_points',
+            'greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date',
+        ) }} as points_delta,
+        max(deltas.touchpoint_date) as touchpoint_date,
+        max(deltas.advocacy_date) as advocacy_date
 
-        from deltas
-        cross join bounds
-        {% if is_opening -%}
-            where deltas.delta_date <= bounds.opening_date
-            group by deltas.customer_id, bounds.opening_date
-        {%- else -%}
-            where deltas.delta_date > bounds.opening_date and deltas.delta_date <= bounds.last_score_date
-            group by deltas.customer_id, deltas.delta_date
-        {%- endif %}
-        {% if is_opening %}
-            union all
-        {% endif -%}
-    {% endfor %}
+    from deltas
+    cross join bounds
+    where deltas.delta_date <= bounds.last_score_date
+    group by deltas.customer_id, greatest(deltas.delta_date, bounds.opening_date), bounds.opening_date
+
 ),
 
 rolling as (
 
-    -- Counts are integers and the decayed points a decimal running sum (exact_running_sum), so
-    -- they add up the same way on every run, whatever the engine's layout of the window.
+    -- Summed in date order (a total order), so the doubles add up the same way on every run.
     select
         customer_id,
         delta_date,
@@ -260,7 +253,9 @@ rolling as (
         sum(advocacy_unknown_delta) over (
             partition by customer_id order by delta_date rows between unbounded preceding and current row
         ) as advocacy_unknown_touchpoints,
-        {{ exact_running_sum('points_delta', 'customer_id') }} as anchored_points,
+        sum(points_delta) over (
+            partition by customer_id order by delta_date rows between unbounded preceding and current row
+        ) as anchored_points,
         max(touchpoint_date) over (
             partition by customer_id order by delta_date rows between unbounded preceding and current row
         ) as last_touchpoint_date,

@@ -262,11 +262,7 @@ daily_deltas as (
 
 rolling as (
 
-    -- Summed in date order (a total order), so the doubles add up the same way on every run of
-    -- the same rows. The grouping DuckDB's window code picks for the additions can still change
-    -- when other rows of the query change (int_engagement__scores: 7 of 4.2M rows in the 9th
-    -- decimal); exact_running_sum rules that out, but six decimal running sums here cost about
-    -- an eighth of the model's time, so these stay doubles.
+    -- Summed in date order (a total order), so the doubles add up the same way on every run.
     select
         customer_id,
         delta_date,
