@@ -226,38 +226,30 @@ daily_deltas as (
     -- The changes dated before the first day scored only add up to its opening totals: they
     -- are summed into one row on the day before it (the sums exactly, as decimals, so in any
     -- order), and the running sums go over the days of the run, not over the window of answers
-    -- read before it. The opening row and the days of the run are grouped apart, so that only
-    -- the opening row sums decimals.
-    {% for is_opening in [true, false] -%}
-        select
-            deltas.customer_id,
-            {{ 'bounds.opening_date' if is_opening else 'deltas.delta_date' }} as delta_date,
-            sum(deltas.responses_delta) as responses_delta,
-            {% for kind in ['csat', 'csm_pulse'] -%}
-                sum(deltas.{{ kind }}_answers_delta) as {{ kind }}_answers_delta,
-                {% for part in ['sum', 'weight'] -%}
-                    {{ net_delta(
-                        'deltas.' ~ kind ~ '_entering_' ~ part, 'deltas.' ~ kind ~ '_leaving_' ~ part, is_opening
-                    ) }} as {{ kind }}_{{ part }}_delta,
-                {% endfor -%}
-                max(deltas.{{ kind }}_date) as {{ kind }}_date,
+    -- read before it.
+    select
+        deltas.customer_id,
+        greatest(deltas.delta_date, bounds.opening_date) as delta_date,
+        sum(deltas.responses_delta) as responses_delta,
+        {% for kind in ['csat', 'csm_pulse'] -%}
+            sum(deltas.{{ kind }}_answers_delta) as {{ kind }}_answers_delta,
+            {% for part in ['sum', 'weight'] -%}
+                {{ net_delta(
+                    'deltas.' ~ kind ~ '_entering_' ~ part,
+                    'deltas.' ~ kind ~ '_leaving_' ~ part,
+                    'greatest(deltas.delta_date, bounds.opening_date) = bounds.opening_date',
+                ) }} as {{ kind }}_{{ part }}_delta,
             {% endfor -%}
-            max(deltas.micro_date) as micro_date,
-            max(deltas.nps_date) as nps_date
+            max(deltas.{{ kind }}_date) as {{ kind }}_date,
+        {% endfor -%}
+        max(deltas.micro_date) as micro_date,
+        max(deltas.nps_date) as nps_date
 
-        from deltas
-        cross join bounds
-        {% if is_opening -%}
-            where deltas.delta_date <= bounds.opening_date
-            group by deltas.customer_id, bounds.opening_date
-        {%- else -%}
-            where deltas.delta_date > bounds.opening_date and deltas.delta_date <= bounds.last_score_date
-            group by deltas.customer_id, deltas.delta_date
-        {%- endif %}
-        {% if is_opening %}
-            union all
-        {% endif -%}
-    {% endfor %}
+    from deltas
+    cross join bounds
+    where deltas.delta_date <= bounds.last_score_date
+    group by deltas.customer_id, greatest(deltas.delta_date, bounds.opening_date), bounds.opening_date
+
 ),
 
 rolling as (
@@ -442,30 +434,27 @@ micro_deltas as (
 micro_daily_deltas as (
 
     -- As daily_deltas: the changes before the first day scored in one opening row.
-    {% for is_opening in [true, false] -%}
-        select
-            micro_deltas.customer_id,
-            micro_deltas.touchpoint,
-            {{ 'bounds.opening_date' if is_opening else 'micro_deltas.delta_date' }} as delta_date,
-            sum(micro_deltas.answers_delta) as answers_delta,
-            {% for part in ['sum', 'weight'] -%}
-                {{ net_delta(
-                    'micro_deltas.entering_' ~ part, 'micro_deltas.leaving_' ~ part, is_opening
-                ) }} as {{ part }}_delta{% if not loop.last %},{% endif %}
-            {% endfor %}
-        from micro_deltas
-        cross join bounds
-        {% if is_opening -%}
-            where micro_deltas.delta_date <= bounds.opening_date
-            group by micro_deltas.customer_id, micro_deltas.touchpoint, bounds.opening_date
-        {%- else -%}
-            where micro_deltas.delta_date > bounds.opening_date and micro_deltas.delta_date <= bounds.last_score_date
-            group by micro_deltas.customer_id, micro_deltas.touchpoint, micro_deltas.delta_date
-        {%- endif %}
-        {% if is_opening %}
-            union all
-        {% endif -%}
-    {% endfor %}
+    select
+        micro_deltas.customer_id,
+        micro_deltas.touchpoint,
+        greatest(micro_deltas.delta_date, bounds.opening_date) as delta_date,
+        sum(micro_deltas.answers_delta) as answers_delta,
+        {% for part in ['sum', 'weight'] -%}
+            {{ net_delta(
+                'micro_deltas.entering_' ~ part,
+                'micro_deltas.leaving_' ~ part,
+                'greatest(micro_deltas.delta_date, bounds.opening_date) = bounds.opening_date',
+            ) }} as {{ part }}_delta{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from micro_deltas
+    cross join bounds
+    where micro_deltas.delta_date <= bounds.last_score_date
+    group by
+        micro_deltas.customer_id,
+        micro_deltas.touchpoint,
+        greatest(micro_deltas.delta_date, bounds.opening_date),
+        bounds.opening_date
+
 ),
 
 micro_rolling as (
