@@ -16,6 +16,9 @@
     window of facts read before them.
 -#}
 {%- set metrics = dimension_metrics()['usage'] -%}
+{#- The days a fact of customer_days leaves the window, and the window before it. -#}
+{%- set leaves_window = dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') -%}
+{%- set leaves_window_before = dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') -%}
 with
 
 daily_facts as (
@@ -243,8 +246,8 @@ customer_deltas as (
     -- window before, which it leaves after twice window_days): a running sum of these changes
     -- over the days is the rolling window, in one pass whatever the number of days scored.
     -- Integer counts only, so the sums do not depend on the order they are added in. Only the
-    -- changes on the run's days are rows of their own; the net of those before it is the
-    -- opening row (customer_openings).
+    -- changes on the run's days are rows of their own; those before it are the opening row,
+    -- the last part below.
     select
         customer_days.customer_id,
         customer_days.activity_date as delta_date,
@@ -262,7 +265,7 @@ customer_deltas as (
 
     select
         customer_days.customer_id,
-        cast({{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }} as date)
+        cast({{ leaves_window }} as date)
             as delta_date,
         -1 as active_days_delta,
         -customer_days.event_count as events_delta,
@@ -274,16 +277,16 @@ customer_deltas as (
     cross join usage_settings
     cross join score_bounds
     where
-        {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+        {{ leaves_window }}
         > score_bounds.opening_date
-        and {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+        and {{ leaves_window }}
         <= score_bounds.last_score_date
 
     union all
 
     select
         customer_days.customer_id,
-        cast({{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }} as date)
+        cast({{ leaves_window_before }} as date)
             as delta_date,
         0 as active_days_delta,
         0 as events_delta,
@@ -295,9 +298,9 @@ customer_deltas as (
     cross join usage_settings
     cross join score_bounds
     where
-        {{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }}
+        {{ leaves_window_before }}
         > score_bounds.opening_date
-        and {{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }}
+        and {{ leaves_window_before }}
         <= score_bounds.last_score_date
 
     union all
@@ -309,14 +312,14 @@ customer_deltas as (
         score_bounds.opening_date as delta_date,
         count(
             case
-                when {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+                when {{ leaves_window }}
                     > score_bounds.opening_date
                     then 1
             end
         ) as active_days_delta,
         sum(
             case
-                when {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+                when {{ leaves_window }}
                     > score_bounds.opening_date
                     then customer_days.event_count
                 else 0
@@ -324,9 +327,9 @@ customer_deltas as (
         ) as events_delta,
         sum(
             case
-                when {{ dbt.dateadd('day', 'usage_settings.window_days', 'customer_days.activity_date') }}
+                when {{ leaves_window }}
                     <= score_bounds.opening_date
-                    and {{ dbt.dateadd('day', '2 * usage_settings.window_days', 'customer_days.activity_date') }}
+                    and {{ leaves_window_before }}
                     > score_bounds.opening_date
                     then customer_days.event_count
                 else 0
