@@ -265,8 +265,7 @@ customer_deltas as (
 
     select
         customer_days.customer_id,
-        cast({{ leaves_window }} as date)
-            as delta_date,
+        cast({{ leaves_window }} as date) as delta_date,
         -1 as active_days_delta,
         -customer_days.event_count as events_delta,
         customer_days.event_count as previous_events_delta,
@@ -277,17 +276,14 @@ customer_deltas as (
     cross join usage_settings
     cross join score_bounds
     where
-        {{ leaves_window }}
-        > score_bounds.opening_date
-        and {{ leaves_window }}
-        <= score_bounds.last_score_date
+        {{ leaves_window }} > score_bounds.opening_date
+        and {{ leaves_window }} <= score_bounds.last_score_date
 
     union all
 
     select
         customer_days.customer_id,
-        cast({{ leaves_window_before }} as date)
-            as delta_date,
+        cast({{ leaves_window_before }} as date) as delta_date,
         0 as active_days_delta,
         0 as events_delta,
         -customer_days.event_count as previous_events_delta,
@@ -298,10 +294,8 @@ customer_deltas as (
     cross join usage_settings
     cross join score_bounds
     where
-        {{ leaves_window_before }}
-        > score_bounds.opening_date
-        and {{ leaves_window_before }}
-        <= score_bounds.last_score_date
+        {{ leaves_window_before }} > score_bounds.opening_date
+        and {{ leaves_window_before }} <= score_bounds.last_score_date
 
     union all
 
@@ -312,25 +306,21 @@ customer_deltas as (
         score_bounds.opening_date as delta_date,
         count(
             case
-                when {{ leaves_window }}
-                    > score_bounds.opening_date
+                when {{ leaves_window }} > score_bounds.opening_date
                     then 1
             end
         ) as active_days_delta,
         sum(
             case
-                when {{ leaves_window }}
-                    > score_bounds.opening_date
+                when {{ leaves_window }} > score_bounds.opening_date
                     then customer_days.event_count
                 else 0
             end
         ) as events_delta,
         sum(
             case
-                when {{ leaves_window }}
-                    <= score_bounds.opening_date
-                    and {{ leaves_window_before }}
-                    > score_bounds.opening_date
+                when {{ leaves_window }} <= score_bounds.opening_date
+                    and {{ leaves_window_before }} > score_bounds.opening_date
                     then customer_days.event_count
                 else 0
             end
