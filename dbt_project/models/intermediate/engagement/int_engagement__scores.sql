@@ -196,31 +196,14 @@ deltas as (
     cross join engagement_settings
     cross join settings
 
-    union all
-
-    -- The days scored, so that each has a row to read the running sums on.
-    select
-        lifecycle.customer_id,
-        lifecycle.score_date as delta_date,
-        0 as touchpoints_delta,
-        0 as advocacy_unknown_delta,
-        cast(null as double) as entering_points,
-        cast(null as double) as leaving_points,
-        cast(null as date) as touchpoint_date,
-        cast(null as date) as advocacy_date
-
-    from lifecycle
-    inner join score_dates
-        on lifecycle.score_date = score_dates.score_date
-
 ),
 
-daily_deltas as (
+change_days as (
 
     -- The changes dated before the first day scored only add up to its opening totals: they
     -- are summed into one row on the day before it (the points exactly, as a decimal, so in
     -- any order), and the running sums go over the days of the run, not over the window of
-    -- touchpoints read before it.
+    -- touchpoints read before it. Only the days with a change: the days scored join them below.
     select
         deltas.customer_id,
         greatest(deltas.delta_date, bounds.opening_date) as delta_date,
@@ -238,6 +221,39 @@ daily_deltas as (
     cross join bounds
     where deltas.delta_date <= bounds.last_score_date
     group by deltas.customer_id, greatest(deltas.delta_date, bounds.opening_date), bounds.opening_date
+
+),
+
+score_days as (
+
+    select
+        lifecycle.customer_id,
+        lifecycle.score_date
+
+    from lifecycle
+    inner join score_dates
+        on lifecycle.score_date = score_dates.score_date
+
+),
+
+daily_deltas as (
+
+    -- Every day scored has a row to read the running sums on, with or without a change: a join,
+    -- not a group-by of the days scored with the changes.
+    select
+        coalesce(change_days.customer_id, score_days.customer_id) as customer_id,
+        coalesce(change_days.delta_date, score_days.score_date) as delta_date,
+        coalesce(change_days.touchpoints_delta, 0) as touchpoints_delta,
+        coalesce(change_days.advocacy_unknown_delta, 0) as advocacy_unknown_delta,
+        coalesce(change_days.points_delta, 0) as points_delta,
+        change_days.touchpoint_date,
+        change_days.advocacy_date
+
+    from change_days
+    full outer join score_days
+        on
+            change_days.customer_id = score_days.customer_id
+            and change_days.delta_date = score_days.score_date
 
 ),
 

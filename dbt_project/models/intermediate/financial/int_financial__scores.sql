@@ -10,7 +10,8 @@
     the last `freshness_days` and nothing unpaid has no row (stale billing data is missing).
 -#}
 {%- set metrics = dimension_metrics()['financial'] -%}
-{%- set window_start = dbt.dateadd('day', '-financial_settings.window_days', 'score_dates.score_date') -%}
+{%- set window_start = dbt.dateadd('day', '-financial_settings.window_days', 'lifecycle.score_date') -%}
+{%- set first_window_start = dbt.dateadd('day', '-financial_settings.window_days', 'score_bounds.first_score_date') -%}
 with
 
 invoices as (
@@ -43,34 +44,67 @@ financial_settings as (
 
 ),
 
-known as (
+score_bounds as (
 
     select
-        invoices.customer_id,
-        score_dates.score_date,
+        min(score_date) as first_score_date,
+        max(score_date) as last_score_date
+
+    from score_dates
+
+),
+
+run_invoices as (
+
+    -- The invoices that can count on one of the run's days: issued by its last day, and in the
+    -- window of its first day or unpaid then. Each is joined to each of its customer's days.
+    select invoices.*
+
+    from invoices
+    cross join score_bounds
+    cross join financial_settings
+    where
+        invoices.issued_date <= score_bounds.last_score_date
+        and (
+            invoices.issued_date > {{ first_window_start }}
+            or invoices.paid_date is null
+            or invoices.paid_date > score_bounds.first_score_date
+        )
+        and coalesce(invoices.invoice_status, '') not in ('void', 'refunded')
+
+),
+
+known as (
+
+    -- Joined to the customer's days directly (not to the run's dates, then to the customer's
+    -- day for its currency): the join is by customer, and no invoice-day is carried twice.
+    select
+        lifecycle.customer_id,
+        lifecycle.score_date,
         financial_settings.window_days,
         invoices.invoice_id,
         invoices.amount,
         coalesce(invoices.currency, '{{ var("reporting_currency") }}') as currency,
+        coalesce(lifecycle.currency, '{{ var("reporting_currency") }}') as mrr_currency,
         invoices.invoice_status,
         invoices.due_date,
-        case when invoices.paid_date <= score_dates.score_date then invoices.paid_date end as paid_date,
+        case when invoices.paid_date <= lifecycle.score_date then invoices.paid_date end as paid_date,
         invoices.issued_date > {{ window_start }} as is_in_window,
         invoices.issued_date
-        > {{ dbt.dateadd('day', '-financial_settings.freshness_days', 'score_dates.score_date') }}
+        > {{ dbt.dateadd('day', '-financial_settings.freshness_days', 'lifecycle.score_date') }}
             as is_fresh
 
-    from invoices
+    from run_invoices as invoices
     cross join financial_settings
-    inner join score_dates
+    inner join lifecycle
         on
-            invoices.issued_date <= score_dates.score_date
+            invoices.customer_id = lifecycle.customer_id
+            and invoices.issued_date <= lifecycle.score_date
             and (
                 invoices.issued_date > {{ window_start }}
                 or invoices.paid_date is null
-                or invoices.paid_date > score_dates.score_date
+                or invoices.paid_date > lifecycle.score_date
             )
-    where coalesce(invoices.invoice_status, '') not in ('void', 'refunded')
 
 ),
 
@@ -100,15 +134,11 @@ in_mrr_currency as (
     select
         flagged.*,
         case
-            when flagged.currency = coalesce(lifecycle.currency, '{{ var("reporting_currency") }}') then flagged.amount
+            when flagged.currency = flagged.mrr_currency then flagged.amount
             else flagged.amount * invoice_rate.rate_to_reporting / nullif(mrr_rate.rate_to_reporting, 0)
         end as amount_in_mrr_currency
 
     from flagged
-    left join lifecycle
-        on
-            flagged.customer_id = lifecycle.customer_id
-            and flagged.score_date = lifecycle.score_date
     left join fx_rates as invoice_rate
         on
             flagged.score_date = invoice_rate.score_date
@@ -116,7 +146,7 @@ in_mrr_currency as (
     left join fx_rates as mrr_rate
         on
             flagged.score_date = mrr_rate.score_date
-            and coalesce(lifecycle.currency, '{{ var("reporting_currency") }}') = mrr_rate.currency
+            and flagged.mrr_currency = mrr_rate.currency
 
 ),
 

@@ -197,36 +197,14 @@ deltas as (
     from answer_days
     cross join satisfaction_settings
 
-    union all
-
-    -- The days scored, so that each has a row to read the running sums on.
-    select
-        lifecycle.customer_id,
-        lifecycle.score_date as delta_date,
-        0 as responses_delta,
-        {% for kind in ['csat', 'csm_pulse'] -%}
-            0 as {{ kind }}_answers_delta,
-            cast(null as double) as {{ kind }}_entering_sum,
-            cast(null as double) as {{ kind }}_entering_weight,
-            cast(null as double) as {{ kind }}_leaving_sum,
-            cast(null as double) as {{ kind }}_leaving_weight,
-            cast(null as date) as {{ kind }}_date,
-        {% endfor -%}
-        cast(null as date) as micro_date,
-        cast(null as date) as nps_date
-
-    from lifecycle
-    inner join score_dates
-        on lifecycle.score_date = score_dates.score_date
-
 ),
 
-daily_deltas as (
+change_days as (
 
     -- The changes dated before the first day scored only add up to its opening totals: they
     -- are summed into one row on the day before it (the sums exactly, as decimals, so in any
     -- order), and the running sums go over the days of the run, not over the window of answers
-    -- read before it.
+    -- read before it. Only the days with a change: the days scored join them below.
     select
         deltas.customer_id,
         greatest(deltas.delta_date, bounds.opening_date) as delta_date,
@@ -249,6 +227,45 @@ daily_deltas as (
     cross join bounds
     where deltas.delta_date <= bounds.last_score_date
     group by deltas.customer_id, greatest(deltas.delta_date, bounds.opening_date), bounds.opening_date
+
+),
+
+score_days as (
+
+    select
+        lifecycle.customer_id,
+        lifecycle.score_date
+
+    from lifecycle
+    inner join score_dates
+        on lifecycle.score_date = score_dates.score_date
+
+),
+
+daily_deltas as (
+
+    -- Every day scored has a row to read the running sums on, with or without a change: a join,
+    -- not a group-by of the days scored with the changes (a few answers a customer, against a
+    -- row per customer and day).
+    select
+        coalesce(change_days.customer_id, score_days.customer_id) as customer_id,
+        coalesce(change_days.delta_date, score_days.score_date) as delta_date,
+        coalesce(change_days.responses_delta, 0) as responses_delta,
+        {% for kind in ['csat', 'csm_pulse'] -%}
+            coalesce(change_days.{{ kind }}_answers_delta, 0) as {{ kind }}_answers_delta,
+            {% for part in ['sum', 'weight'] -%}
+                coalesce(change_days.{{ kind }}_{{ part }}_delta, 0) as {{ kind }}_{{ part }}_delta,
+            {% endfor -%}
+            change_days.{{ kind }}_date,
+        {% endfor -%}
+        change_days.micro_date,
+        change_days.nps_date
+
+    from change_days
+    full outer join score_days
+        on
+            change_days.customer_id = score_days.customer_id
+            and change_days.delta_date = score_days.score_date
 
 ),
 
@@ -410,30 +427,11 @@ micro_deltas as (
     from micro_days
     cross join satisfaction_settings
 
-    union all
-
-    -- The days scored of each customer's rated touchpoints.
-    select
-        micro_touchpoints.customer_id,
-        micro_touchpoints.touchpoint,
-        lifecycle.score_date as delta_date,
-        0 as answers_delta,
-        cast(null as double) as entering_sum,
-        cast(null as double) as entering_weight,
-        cast(null as double) as leaving_sum,
-        cast(null as double) as leaving_weight
-
-    from micro_touchpoints
-    inner join lifecycle
-        on micro_touchpoints.customer_id = lifecycle.customer_id
-    inner join score_dates
-        on lifecycle.score_date = score_dates.score_date
-
 ),
 
-micro_daily_deltas as (
+micro_change_days as (
 
-    -- As daily_deltas: the changes before the first day scored in one opening row.
+    -- As change_days: the changes before the first day scored in one opening row.
     select
         micro_deltas.customer_id,
         micro_deltas.touchpoint,
@@ -454,6 +452,40 @@ micro_daily_deltas as (
         micro_deltas.touchpoint,
         greatest(micro_deltas.delta_date, bounds.opening_date),
         bounds.opening_date
+
+),
+
+micro_score_days as (
+
+    -- The days scored of each customer's rated touchpoints.
+    select
+        micro_touchpoints.customer_id,
+        micro_touchpoints.touchpoint,
+        score_days.score_date
+
+    from micro_touchpoints
+    inner join score_days
+        on micro_touchpoints.customer_id = score_days.customer_id
+
+),
+
+micro_daily_deltas as (
+
+    -- As daily_deltas.
+    select
+        coalesce(micro_change_days.customer_id, micro_score_days.customer_id) as customer_id,
+        coalesce(micro_change_days.touchpoint, micro_score_days.touchpoint) as touchpoint,
+        coalesce(micro_change_days.delta_date, micro_score_days.score_date) as delta_date,
+        coalesce(micro_change_days.answers_delta, 0) as answers_delta,
+        coalesce(micro_change_days.sum_delta, 0) as sum_delta,
+        coalesce(micro_change_days.weight_delta, 0) as weight_delta
+
+    from micro_change_days
+    full outer join micro_score_days
+        on
+            micro_change_days.customer_id = micro_score_days.customer_id
+            and micro_change_days.touchpoint = micro_score_days.touchpoint
+            and micro_change_days.delta_date = micro_score_days.score_date
 
 ),
 

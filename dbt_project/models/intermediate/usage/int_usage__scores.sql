@@ -393,23 +393,37 @@ counted_features as (
 
 ),
 
+customer_key_features as (
+
+    -- The key features of each customer's plans (distinct, as they are: `plan_features` is
+    -- unique by plan and feature). Built apart so that the join below reads the few features of
+    -- each customer, not the usage of each key feature in every plan that lists it.
+    select distinct
+        customer_plan_set.customer_id,
+        customer_plan_set.plan,
+        plan_features_seed.feature
+
+    from customer_plan_set
+    inner join plan_features_seed
+        on customer_plan_set.feature_plan = plan_features_seed.plan
+    where plan_features_seed.is_key_feature
+
+),
+
 key_feature_days as (
 
     select
-        customer_plan_set.customer_id,
-        customer_plan_set.plan,
+        customer_key_features.customer_id,
+        customer_key_features.plan,
         feature_days.activity_date,
         sum(feature_days.event_count) as event_count
 
-    from customer_plan_set
+    from customer_key_features
     inner join feature_days
-        on customer_plan_set.customer_id = feature_days.customer_id
-    inner join plan_features_seed
         on
-            customer_plan_set.feature_plan = plan_features_seed.plan
-            and feature_days.feature = plan_features_seed.feature
-    where plan_features_seed.is_key_feature
-    group by customer_plan_set.customer_id, customer_plan_set.plan, feature_days.activity_date
+            customer_key_features.customer_id = feature_days.customer_id
+            and customer_key_features.feature = feature_days.feature
+    group by customer_key_features.customer_id, customer_key_features.plan, feature_days.activity_date
 
 ),
 
@@ -499,27 +513,11 @@ plan_deltas as (
     from key_feature_days
     cross join usage_settings
 
-    union all
-
-    -- The days scored, so that each has a row to read the running sums on.
-    select
-        customer_id,
-        plan,
-        score_date as delta_date,
-        0 as active_days_delta,
-        0 as events_delta,
-        0 as previous_events_delta,
-        0 as active_users_delta,
-        0 as features_delta,
-        0 as key_events_delta,
-        cast(null as date) as activity_date
-
-    from customer_plans
-
 ),
 
-daily_deltas as (
+change_days as (
 
+    -- Only the days with a change: the days scored join them below.
     select
         plan_deltas.customer_id,
         plan_deltas.plan,
@@ -539,6 +537,30 @@ daily_deltas as (
         plan_deltas.customer_id,
         plan_deltas.plan,
         greatest(plan_deltas.delta_date, score_bounds.opening_date)
+
+),
+
+daily_deltas as (
+
+    -- Every day scored has a row to read the running sums on, with or without a change: a join,
+    -- not a group-by of the days scored with the changes.
+    select
+        coalesce(change_days.customer_id, customer_plans.customer_id) as customer_id,
+        coalesce(change_days.plan, customer_plans.plan) as plan,
+        coalesce(change_days.delta_date, customer_plans.score_date) as delta_date,
+        {% for column in [
+            'active_days', 'events', 'previous_events', 'active_users', 'features', 'key_events'
+        ] -%}
+            coalesce(change_days.{{ column }}_delta, 0) as {{ column }}_delta,
+        {% endfor -%}
+        change_days.activity_date
+
+    from change_days
+    full outer join customer_plans
+        on
+            change_days.customer_id = customer_plans.customer_id
+            and change_days.plan = customer_plans.plan
+            and change_days.delta_date = customer_plans.score_date
 
 ),
 
