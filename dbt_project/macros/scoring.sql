@@ -35,7 +35,7 @@
 {%- endmacro %}
 
 {#-
-    The change of a decayed running sum on one row of a `daily_deltas` group (an aggregate): on
+    The change of a decayed running sum on one row of a `change_days` group (an aggregate): on
     the opening row, which gathers every change dated before the first day scored, the entering
     minus the leaving values summed with exact_sum (in any order); on a day of the run, its one
     entering and one leaving value, as they are.
@@ -46,6 +46,33 @@
             then coalesce({{ exact_sum(entering) }}, 0) - coalesce({{ exact_sum(leaving) }}, 0)
         else coalesce(max({{ entering }}), 0) - coalesce(max({{ leaving }}), 0)
     end
+{%- endmacro %}
+
+{#-
+    The rows the running sums go over: the days with a change (`changes`, dated `delta_date`,
+    one row per `keys` and day) and every day scored (`days_scored`, dated `score_date`), joined
+    rather than grouped together, since a customer has a few days with a change against a row
+    for each day scored. On a day without a change the `zero_filled` columns are 0 and the
+    `carried` ones null. `keys`: the columns both sides share besides the day.
+-#}
+{% macro days_scored_with_changes(changes, days_scored, keys, zero_filled, carried=[]) -%}
+    select
+        {% for key in keys -%}
+            coalesce({{ changes }}.{{ key }}, {{ days_scored }}.{{ key }}) as {{ key }},
+        {% endfor -%}
+        coalesce({{ changes }}.delta_date, {{ days_scored }}.score_date) as delta_date,
+        {% for column in zero_filled -%}
+            coalesce({{ changes }}.{{ column }}, 0) as {{ column }}{% if not loop.last or carried %},{% endif %}
+        {% endfor -%}
+        {% for column in carried -%}
+            {{ changes }}.{{ column }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from {{ changes }}
+    full outer join {{ days_scored }}
+        on
+            {% for key in keys -%}
+                {{ changes }}.{{ key }} = {{ days_scored }}.{{ key }}
+                and {% endfor %}{{ changes }}.delta_date = {{ days_scored }}.score_date
 {%- endmacro %}
 
 {#- The mean of the values present, summed with exact_sum (an aggregate). -#}

@@ -238,22 +238,11 @@ score_days as (
 
 daily_deltas as (
 
-    -- Every day scored has a row to read the running sums on, with or without a change: a join,
-    -- not a group-by of the days scored with the changes.
-    select
-        coalesce(change_days.customer_id, score_days.customer_id) as customer_id,
-        coalesce(change_days.delta_date, score_days.score_date) as delta_date,
-        coalesce(change_days.touchpoints_delta, 0) as touchpoints_delta,
-        coalesce(change_days.advocacy_unknown_delta, 0) as advocacy_unknown_delta,
-        coalesce(change_days.points_delta, 0) as points_delta,
-        change_days.touchpoint_date,
-        change_days.advocacy_date
-
-    from change_days
-    full outer join score_days
-        on
-            change_days.customer_id = score_days.customer_id
-            and change_days.delta_date = score_days.score_date
+    -- Every day scored has a row to read the running sums on, with or without a change.
+    {%- set zero_filled = ['touchpoints_delta', 'advocacy_unknown_delta', 'points_delta'] %}
+    {{ days_scored_with_changes(
+        'change_days', 'score_days', ['customer_id'], zero_filled, carried=['touchpoint_date', 'advocacy_date'],
+    ) }}
 
 ),
 

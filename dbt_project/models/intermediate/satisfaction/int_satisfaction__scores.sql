@@ -244,28 +244,15 @@ score_days as (
 
 daily_deltas as (
 
-    -- Every day scored has a row to read the running sums on, with or without a change: a join,
-    -- not a group-by of the days scored with the changes (a few answers a customer, against a
-    -- row per customer and day).
-    select
-        coalesce(change_days.customer_id, score_days.customer_id) as customer_id,
-        coalesce(change_days.delta_date, score_days.score_date) as delta_date,
-        coalesce(change_days.responses_delta, 0) as responses_delta,
-        {% for kind in ['csat', 'csm_pulse'] -%}
-            coalesce(change_days.{{ kind }}_answers_delta, 0) as {{ kind }}_answers_delta,
-            {% for part in ['sum', 'weight'] -%}
-                coalesce(change_days.{{ kind }}_{{ part }}_delta, 0) as {{ kind }}_{{ part }}_delta,
-            {% endfor -%}
-            change_days.{{ kind }}_date,
-        {% endfor -%}
-        change_days.micro_date,
-        change_days.nps_date
-
-    from change_days
-    full outer join score_days
-        on
-            change_days.customer_id = score_days.customer_id
-            and change_days.delta_date = score_days.score_date
+    -- Every day scored has a row to read the running sums on, with or without a change.
+    {%- set zero_filled = ['responses_delta'] -%}
+    {%- for kind in ['csat', 'csm_pulse'] -%}
+        {%- do zero_filled.extend([kind ~ '_answers_delta', kind ~ '_sum_delta', kind ~ '_weight_delta']) -%}
+    {%- endfor %}
+    {{ days_scored_with_changes(
+        'change_days', 'score_days', ['customer_id'], zero_filled,
+        carried=['csat_date', 'csm_pulse_date', 'micro_date', 'nps_date'],
+    ) }}
 
 ),
 
@@ -472,20 +459,8 @@ micro_score_days as (
 micro_daily_deltas as (
 
     -- As daily_deltas.
-    select
-        coalesce(micro_change_days.customer_id, micro_score_days.customer_id) as customer_id,
-        coalesce(micro_change_days.touchpoint, micro_score_days.touchpoint) as touchpoint,
-        coalesce(micro_change_days.delta_date, micro_score_days.score_date) as delta_date,
-        coalesce(micro_change_days.answers_delta, 0) as answers_delta,
-        coalesce(micro_change_days.sum_delta, 0) as sum_delta,
-        coalesce(micro_change_days.weight_delta, 0) as weight_delta
-
-    from micro_change_days
-    full outer join micro_score_days
-        on
-            micro_change_days.customer_id = micro_score_days.customer_id
-            and micro_change_days.touchpoint = micro_score_days.touchpoint
-            and micro_change_days.delta_date = micro_score_days.score_date
+    {%- set zero_filled = ['answers_delta', 'sum_delta', 'weight_delta'] %}
+    {{ days_scored_with_changes('micro_change_days', 'micro_score_days', ['customer_id', 'touchpoint'], zero_filled) }}
 
 ),
 

@@ -542,25 +542,14 @@ change_days as (
 
 daily_deltas as (
 
-    -- Every day scored has a row to read the running sums on, with or without a change: a join,
-    -- not a group-by of the days scored with the changes.
-    select
-        coalesce(change_days.customer_id, customer_plans.customer_id) as customer_id,
-        coalesce(change_days.plan, customer_plans.plan) as plan,
-        coalesce(change_days.delta_date, customer_plans.score_date) as delta_date,
-        {% for column in [
-            'active_days', 'events', 'previous_events', 'active_users', 'features', 'key_events'
-        ] -%}
-            coalesce(change_days.{{ column }}_delta, 0) as {{ column }}_delta,
-        {% endfor -%}
-        change_days.activity_date
-
-    from change_days
-    full outer join customer_plans
-        on
-            change_days.customer_id = customer_plans.customer_id
-            and change_days.plan = customer_plans.plan
-            and change_days.delta_date = customer_plans.score_date
+    -- Every day scored has a row to read the running sums on, with or without a change.
+    {%- set zero_filled = [] -%}
+    {%- for column in ['active_days', 'events', 'previous_events', 'active_users', 'features', 'key_events'] -%}
+        {%- do zero_filled.append(column ~ '_delta') -%}
+    {%- endfor %}
+    {{ days_scored_with_changes(
+        'change_days', 'customer_plans', ['customer_id', 'plan'], zero_filled, carried=['activity_date'],
+    ) }}
 
 ),
 
