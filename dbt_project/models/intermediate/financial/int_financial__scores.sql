@@ -105,6 +105,9 @@ known as (
                 or invoices.paid_date is null
                 or invoices.paid_date > lifecycle.score_date
             )
+    -- The days of this run only, whatever else the lifecycle table holds.
+    inner join score_dates
+        on lifecycle.score_date = score_dates.score_date
 
 ),
 
