@@ -63,11 +63,11 @@ sample: install
 # CHS_TARGET=spark runs every dbt step on Spark (README "Scaling out"): dbt-spark and Java too.
 ENGINE_DEPS := $(if $(filter spark,$(CHS_TARGET)),install-spark java)
 
-# The sweep of runs left "in progress" and `dbt parse` are independent: side by side (~2 s).
+# The sweep of runs left "in progress" first; `dg launch` parses the dbt project while Dagster
+# imports (orchestration/project.py, start_manifest_parse).
 pipeline: install $(ENGINE_DEPS)
-	$(BIN)/python -m orchestration.stale_runs & sweep=$$!; \
-		$(BIN)/dbt parse --quiet && wait $$sweep
-	CHS_DBT_PARSED=1 $(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
+	$(BIN)/python -m orchestration.stale_runs
+	$(BIN)/dg launch --assets '* and not key:calibration_proposal' -m orchestration.definitions \
 		--partition-range $(CHS_HISTORY_START_DATE)...$(END_DATE)
 	$(BIN)/python -m orchestration.reports.summary
 

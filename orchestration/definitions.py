@@ -1,6 +1,14 @@
 """The one Definitions object of the project."""
 
+# The imports below follow start_manifest_parse(), on purpose.
+# ruff: noqa: E402
+
 from __future__ import annotations
+
+from orchestration.project import start_manifest_parse
+
+# Before Dagster's imports: dbt parses the project (when this load needs it) while they run.
+start_manifest_parse()
 
 from dagster import Definitions, in_process_executor
 

@@ -147,10 +147,10 @@ def test_every_dbt_model_is_built_by_one_of_the_dbt_assets() -> None:
     assert len(built) == len(set(built))
 
 
-def test_dg_commands_parse_dbt_again_unless_make_has_just_parsed() -> None:
+def test_dg_commands_parse_dbt_again_unless_the_caller_has_just_parsed() -> None:
     """Every `dg` command sets DAGSTER_IS_DEV_CLI, so loading the code re-parses the dbt
-    project (edits to models show in `make dev`); `make pipeline` parses just before its
-    `dg launch` and says so with CHS_DBT_PARSED=1, saving a second parse."""
+    project (edits to models show in `make dev` and `make pipeline`); a caller that has just
+    run `dbt parse` says so with CHS_DBT_PARSED=1, saving a second parse."""
     from orchestration.project import DBT_PARSED_ENV, manifest_needs_parse
 
     dev = {"DAGSTER_IS_DEV_CLI": "1"}
@@ -160,9 +160,54 @@ def test_dg_commands_parse_dbt_again_unless_make_has_just_parsed() -> None:
     assert manifest_needs_parse(True, dev)
     assert manifest_needs_parse(True, dev | {DBT_PARSED_ENV: "0"})
     assert not manifest_needs_parse(True, dev | {DBT_PARSED_ENV: "1"})
+
+
+def _fake_dbt(tmp_path: Path, exit_code: int) -> Path:
+    """A `dbt` that notes its arguments and folder, says something and exits with exit_code."""
+    script = tmp_path / "fake-dbt"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" > {tmp_path}/args\n'
+        f"pwd > {tmp_path}/cwd\n"
+        'echo "Parsing Error in model broken_model"\n'
+        f"exit {exit_code}\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_the_definitions_parse_dbt_while_dagster_is_imported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`dg launch` (make pipeline) and `dagster dev` parse the dbt project in the background,
+    started before Dagster's imports, and the first use of the project waits for it; a failed
+    parse fails the load with dbt's output."""
+    import orchestration.project as project
+
+    definitions = (REPO_ROOT / "orchestration" / "definitions.py").read_text()
+    assert definitions.index("start_manifest_parse()") < definitions.index("from dagster import")
     makefile = (REPO_ROOT / "Makefile").read_text()
     pipeline = makefile.split("\npipeline:", 1)[1].split("\n\n", 1)[0]
-    assert pipeline.index("dbt parse") < pipeline.index(f"{DBT_PARSED_ENV}=1 $(BIN)/dg launch")
+    assert "dbt parse" not in pipeline
+    assert "dg launch" in pipeline
+
+    dev = {"DAGSTER_IS_DEV_CLI": "1", "PATH": os.environ["PATH"]}
+    monkeypatch.setattr(project, "dbt_executable", lambda: _fake_dbt(tmp_path, 0))
+    # Outside Dagster's command line, an existing manifest is used as it is.
+    if (REPO_ROOT / "target" / "manifest.json").exists():
+        assert not project.start_manifest_parse({"PATH": os.environ["PATH"]})
+    assert project.start_manifest_parse(dev)
+    assert not project.start_manifest_parse(dev)  # one at a time
+    assert project.wait_for_manifest_parse()
+    assert (tmp_path / "args").read_text().split() == ["parse", "--quiet"]
+    assert Path((tmp_path / "cwd").read_text().strip()) == REPO_ROOT
+    assert not project.wait_for_manifest_parse()
+
+    monkeypatch.setattr(project, "dbt_executable", lambda: _fake_dbt(tmp_path, 2))
+    assert project.start_manifest_parse(dev)
+    with pytest.raises(RuntimeError, match="exit code 2(.|\n)*Parsing Error in model broken_model"):
+        project.wait_for_manifest_parse()
+    assert not project.wait_for_manifest_parse()
 
 
 def test_the_dbt_resource_starts_no_dbt_version_process_and_no_adapter(
