@@ -83,6 +83,27 @@ ranked as (
 
 ),
 
+-- The ranks joined to the other narrow table first, and that to `combined` below: joined to
+-- `combined` directly, DuckDB built its hash tables on the wide side twice (`combined`, then
+-- `combined` with the ranks) and ran out of memory under a 3 GB limit at 100,000 customers x
+-- 46 days (peak 5.4 GB without one); this way the same rows take 3.7 GB and half the CPU time.
+segmented_ranked as (
+
+    select
+        segmented.*,
+        ranked.health_rank,
+        ranked.health_percentile,
+        ranked.plan_rank,
+        ranked.plan_percentile
+
+    from segmented
+    left join ranked
+        on
+            segmented.customer_id = ranked.customer_id
+            and segmented.score_date = ranked.score_date
+
+),
+
 final as (
 
     select
@@ -99,10 +120,10 @@ final as (
         combined.weight_set,
         combined.primary_driver,
         combined.driver_detail,
-        segmented.score_segment,
-        segmented.is_segment_forced,
-        segmented.segment_forced_reason,
-        segmented.has_advocacy,
+        segmented_ranked.score_segment,
+        segmented_ranked.is_segment_forced,
+        segmented_ranked.segment_forced_reason,
+        segmented_ranked.has_advocacy,
         combined.expansion_status,
         combined.is_support_silence,
         combined.is_scored,
@@ -111,8 +132,8 @@ final as (
         combined.override_detail,
 
         -- The band of score_segment, for segment stabilisation (hysteresis) in the history.
-        segmented.band_min_score,
-        segmented.band_max_score,
+        segmented_ranked.band_min_score,
+        segmented_ranked.band_max_score,
 
         ---------- scores
         combined.health_score,
@@ -122,11 +143,11 @@ final as (
         {% endfor -%}
         combined.data_completeness_pct,
         combined.dimensions_scored,
-        segmented.churn_risk_90d,
-        ranked.health_rank,
-        ranked.health_percentile,
-        ranked.plan_rank,
-        ranked.plan_percentile,
+        segmented_ranked.churn_risk_90d,
+        segmented_ranked.health_rank,
+        segmented_ranked.health_percentile,
+        segmented_ranked.plan_rank,
+        segmented_ranked.plan_percentile,
 
         ---------- weights and contributions
         {% for dimension in dimensions -%}
@@ -145,14 +166,10 @@ final as (
         on
             combined.customer_id = lifecycle.customer_id
             and combined.score_date = lifecycle.score_date
-    inner join segmented
+    inner join segmented_ranked
         on
-            combined.customer_id = segmented.customer_id
-            and combined.score_date = segmented.score_date
-    left join ranked
-        on
-            combined.customer_id = ranked.customer_id
-            and combined.score_date = ranked.score_date
+            combined.customer_id = segmented_ranked.customer_id
+            and combined.score_date = segmented_ranked.score_date
 
 )
 
