@@ -57,7 +57,8 @@ def start_manifest_parse(environ: Mapping[str, str] = os.environ) -> bool:
     """Starts `dbt parse` in the background when loading the definitions will need one
     (`manifest_needs_parse`), so that it runs while Dagster and dagster-dbt are imported (about
     3 s of the 3.7 s a parse takes on the default sample) instead of before. Called first thing
-    by `orchestration.definitions`; dbt_project() waits for it. Returns whether it started one."""
+    by `orchestration.definitions`, and by dbt_project(), which waits for it. Returns whether it
+    started one."""
     global _background_parse
     manifest = REPO_ROOT / "target" / "manifest.json"
     if _background_parse is not None or not manifest_needs_parse(manifest.exists(), environ):
@@ -106,19 +107,7 @@ def dbt_project() -> DbtProject:
     # the code (`dagster dev`, and every `dg` command: dg sets DAGSTER_IS_DEV_CLI), so edits to
     # models show; except where the caller has just run `dbt parse` in the same environment and
     # says so (CHS_DBT_PARSED=1). `orchestration.definitions` starts that parse before importing
-    # Dagster (start_manifest_parse); a loader that did not is given one here.
-    if not wait_for_manifest_parse() and manifest_needs_parse(
-        project.manifest_path.exists(), os.environ
-    ):
-        os.environ.setdefault("CHS_WAREHOUSE_PATH", str(warehouse_path()))
-        parse_manifest(project)
+    # Dagster; a loader that did not starts it here. Either way this waits for it.
+    start_manifest_parse()
+    wait_for_manifest_parse()
     return project
-
-
-def parse_manifest(project: DbtProject) -> None:
-    """`dbt parse` with this environment's dbt: dagster-dbt's own preparer runs whatever `dbt`
-    is on PATH, which is none under `make dev` on a fresh clone."""
-    from dagster_dbt import DbtCliResource
-
-    dbt = DbtCliResource(project_dir=project, dbt_executable=str(dbt_executable()))
-    dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
