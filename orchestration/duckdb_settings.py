@@ -10,6 +10,7 @@ tests), so dbt and Python agree.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,31 @@ DEFAULT_MEMORY_LIMIT = "60%"
 
 def memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+# DuckDB's units: KB, MB... are powers of 1000, KiB, MiB... of 1024.
+_UNITS = {
+    **{name: 1 for name in ("", "b", "byte", "bytes")},
+    **{unit + "b": 1000**power for power, unit in enumerate("kmgt", start=1)},
+    **{unit + "ib": 1024**power for power, unit in enumerate("kmgt", start=1)},
+}
+
+
+def physical_memory() -> int:
+    """This machine's RAM in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def memory_limit_bytes() -> int | None:
+    """The memory limit in bytes, a share of RAM taken of this machine's; None for a text this
+    does not read (DuckDB reads it, or rejects it, when it connects)."""
+    match = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*(%|[a-z]*)", memory_limit().strip().lower())
+    if not match:
+        return None
+    number, unit = float(match[1]), match[2]
+    if unit == "%":
+        return int(physical_memory() * number / 100)
+    return int(number * _UNITS[unit]) if unit in _UNITS else None
 
 
 def temp_directory() -> Path:

@@ -5,9 +5,13 @@ memory grows with customers x days. At 100,000 customers a year in one build (36
 customer-days) ran DuckDB out of memory under its 14 GB limit, and so did one of four builds of
 91 days (`int_health__combined`, in the year's last quarter, where the first three had passed).
 A range of days is therefore scored in consecutive builds of at most
-`CHS_MAX_CUSTOMER_DAYS_PER_BUILD` customer-days each (default 5 million: the default sample's
-whole year at once, 50 days at 100,000 customers, 5 at a million). The rows are the same as one
-build's: a range scored in one build gives the rows that day-by-day builds give
+`CHS_MAX_CUSTOMER_DAYS_PER_BUILD` customer-days each. Its default follows DuckDB's memory limit
+(`CHS_DUCKDB_MEMORY_LIMIT`): a customer-day per 1,200 bytes of it, at most 5 million (the
+default sample's whole year at once, 50 days at 100,000 customers, 5 at a million). Under the
+default limit of 60% of 24 GiB that is 5 million; under `3GB` it is 2.5 million, 25 days at
+100,000 customers. The widest model peaks at about 1.3 KB per customer-day without a limit
+(`int_health__scored`: 5.2 GB for 3.9 million) and spills the rest under one. The rows are the
+same as one build's: a range scored in one build gives the rows that day-by-day builds give
 (`tests/test_history.py`), and each piece is such a range, scored in order so that the segment
 hysteresis of a piece starts from the history of the one before.
 
@@ -35,6 +39,8 @@ import duckdb
 
 BUDGET_ENV = "CHS_MAX_CUSTOMER_DAYS_PER_BUILD"
 DEFAULT_BUDGET = 5_000_000
+# Bytes of DuckDB's memory limit per customer-day of a build, when the budget is not set.
+BYTES_PER_CUSTOMER_DAY = 1_200
 
 # dbt selection of the daily chain (the Dagster daily step's): it lies between the score dates
 # and the history. The metric history is scored with the day too (calibration reads it), and the
@@ -56,10 +62,16 @@ SCORE_DATE_ENV = {"as_of_date": "CHS_AS_OF_DATE", "score_from_date": "CHS_SCORE_
 
 
 def customer_days_budget() -> int:
-    """`CHS_MAX_CUSTOMER_DAYS_PER_BUILD`, a whole number of customer-days (default 5 million)."""
+    """`CHS_MAX_CUSTOMER_DAYS_PER_BUILD`, a whole number of customer-days; unset, one per
+    `BYTES_PER_CUSTOMER_DAY` of DuckDB's memory limit, at most 5 million."""
     text = os.environ.get(BUDGET_ENV, "").strip().replace("_", "")
     if not text:
-        return DEFAULT_BUDGET
+        from orchestration.duckdb_settings import memory_limit_bytes
+
+        limit = memory_limit_bytes()
+        if limit is None:
+            return DEFAULT_BUDGET
+        return max(1, min(DEFAULT_BUDGET, limit // BYTES_PER_CUSTOMER_DAY))
     try:
         budget = int(text)
     except ValueError:
@@ -173,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.history",
         description="Scores the days FIRST to LAST in builds of at most "
-        f"{BUDGET_ENV} customer-days (default {DEFAULT_BUDGET:,}). dbt arguments after --"
+        f"{BUDGET_ENV} customer-days (default: one per {BYTES_PER_CUSTOMER_DAY:,} bytes of"
+        f" CHS_DUCKDB_MEMORY_LIMIT, at most {DEFAULT_BUDGET:,}). dbt arguments after --"
         " replace the daily chain's build.",
     )
     parser.add_argument("first", type=date.fromisoformat, help="first score day (YYYY-MM-DD)")

@@ -153,3 +153,28 @@ def test_a_dbt_run_goes_on_after_a_model_spilled(tmp_path: Path, unset: pytest.M
     assert result.returncode == 0, result.stdout[-3000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select * from main.after_spill").fetchone() == (5_000_000, 20_000_000)
+
+
+def _duckdb_bytes(shown: str) -> tuple[float, float]:
+    """The bytes DuckDB's display of a size (`2.7 GiB`, `512.0 MiB`) may stand for: it cuts the
+    size to one decimal of its unit (1500MB, 1.397 GiB, shows as `1.3 GiB`)."""
+    number, unit = shown.split()
+    scale = 1024 ** ["bytes", "KiB", "MiB", "GiB", "TiB"].index(unit)
+    return float(number) * scale, (float(number) + 0.1) * scale
+
+
+@pytest.mark.parametrize("text", ["3GB", "2GiB", "512 MiB", "1500MB", "60%", "25 %"])
+def test_the_memory_limit_in_bytes_is_duckdbs(unset: pytest.MonkeyPatch, text: str) -> None:
+    """The budget of a long history's builds is taken from the limit in bytes: it must mean
+    what DuckDB makes of the same text (KB a thousand bytes, KiB 1,024, % a share of RAM)."""
+    unset.setenv("CHS_DUCKDB_MEMORY_LIMIT", text)
+    with duckdb.connect(config={"memory_limit": text}) as con:
+        shown = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    low, high = _duckdb_bytes(shown)
+    assert low <= duckdb_settings.memory_limit_bytes() < high
+
+
+def test_a_memory_limit_it_cannot_read_has_no_size(unset: pytest.MonkeyPatch) -> None:
+    for text in ("lots", "3 parsecs", "GB"):
+        unset.setenv("CHS_DUCKDB_MEMORY_LIMIT", text)
+        assert duckdb_settings.memory_limit_bytes() is None

@@ -35,6 +35,8 @@ def test_a_year_is_split_by_the_customer_days_budget(
     monkeypatch: pytest.MonkeyPatch, customers: int, builds: int, lengths: set[int]
 ) -> None:
     monkeypatch.delenv(history.BUDGET_ENV, raising=False)
+    # A memory limit that leaves the budget at its most (a customer-day per 1,200 bytes).
+    monkeypatch.setenv("CHS_DUCKDB_MEMORY_LIMIT", "16GB")
     ranges = history.day_ranges(*YEAR, customers)
     assert len(ranges) == builds
     assert {(end - start).days + 1 for start, end in ranges} == lengths
@@ -42,6 +44,38 @@ def test_a_year_is_split_by_the_customer_days_budget(
     assert all(
         ((end - start).days + 1) * customers <= history.DEFAULT_BUDGET for start, end in ranges
     )
+
+
+@pytest.mark.parametrize(
+    ("memory_limit", "budget"),
+    [
+        ("3GB", 2_500_000),
+        ("1.2 MB", 1_000),
+        ("1KB", 1),  # never no day at all
+        ("64GiB", history.DEFAULT_BUDGET),  # at most the default
+        ("a lot", history.DEFAULT_BUDGET),  # a text only DuckDB reads (or rejects)
+    ],
+)
+def test_the_budget_follows_the_memory_limit_when_unset(
+    monkeypatch: pytest.MonkeyPatch, memory_limit: str, budget: int
+) -> None:
+    monkeypatch.delenv(history.BUDGET_ENV, raising=False)
+    monkeypatch.setenv("CHS_DUCKDB_MEMORY_LIMIT", memory_limit)
+    assert history.customer_days_budget() == budget
+    # Set, the budget wins over the limit.
+    monkeypatch.setenv(history.BUDGET_ENV, "4_000_000")
+    assert history.customer_days_budget() == 4_000_000
+
+
+def test_a_year_at_100k_customers_under_3gb_takes_builds_of_25_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(history.BUDGET_ENV, raising=False)
+    monkeypatch.setenv("CHS_DUCKDB_MEMORY_LIMIT", "3GB")
+    ranges = history.day_ranges(*YEAR, 100_000)
+    assert len(ranges) == 15
+    assert {(end - start).days + 1 for start, end in ranges} == {24, 25}
+    _check_consecutive(ranges, *YEAR)
 
 
 def test_the_budget_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

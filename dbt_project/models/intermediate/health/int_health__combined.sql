@@ -11,13 +11,13 @@
       weight has data (or under the optional `min_data_completeness_pct` floor);
       `score_confidence` says how much of the weight the score rests on.
     - The primary driver: the dimension costing the most points (weight share times the gap to
-      100), with its sentence; each dimension's points add up to the computed score.
+      100); each dimension's points add up to the computed score. Its sentence is looked up
+      apart (`int_health__driver_details`).
     Wide: one row per customer and day throughout, each dimension a column (six joins of the
-    sub-scores alone; only the driver's sentence is joined on, once it is known), with the
-    weights in force pivoted to one row per weight set and day and the overrides to one row per
-    customer and day. The dimensions' own sentences stay in their tables. Sums over the
-    dimensions are exact (row_exact_sum): the same to the last bit as an exact_sum over rows, in
-    whatever order.
+    sub-scores alone), with the weights in force pivoted to one row per weight set and day and
+    the overrides to one row per customer and day. The dimensions' sentences stay in their
+    tables. Sums over the dimensions are exact (row_exact_sum): the same to the last bit as an
+    exact_sum over rows, in whatever order.
 -#}
 {%- set dimensions = var('dimensions') -%}
 {#- The driver's ties go to the first dimension by name, as an `order by dimension` would. -#}
@@ -123,29 +123,6 @@ override_summary as (
 
     from overrides_in_force
     group by customer_id, score_date
-
-),
-
--- The sentence of each sub-score, stacked (one row per dimension, customer and day): only the
--- primary driver's is kept, joined on below. Carried along as six columns, the sentences made
--- the sub-scores' join (or, before, a group-by of the stacked tables) the model's main cost.
-dimension_details as (
-
-    {% for dimension in dimensions -%}
-        {% if not loop.first %}
-
-            union all
-
-        {% endif -%}
-        select
-            customer_id,
-            score_date,
-            '{{ dimension }}' as dimension,
-            {{ dimension }}_detail as detail
-
-        -- A read of its own: DuckDB holds a CTE read twice whole in memory.
-        from {{ ref('int_' ~ dimension ~ '__scores') }}
-    {% endfor %}
 
 ),
 
@@ -266,10 +243,6 @@ scored as (
             when drivers.largest_weighted_gap / nullif(drivers.weight_present, 0) > 0
                 then drivers.costliest_dimension
         end as primary_driver,
-        case
-            when drivers.largest_weighted_gap / nullif(drivers.weight_present, 0) > 0
-                then dimension_details.detail
-        end as driver_detail,
         coalesce(drivers.overall_override_score, drivers.computed_health_score) as health_score,
         -- Grey only when nothing that carries weight has data (or under the optional floor).
         coalesce(
@@ -286,11 +259,6 @@ scored as (
 
     from drivers
     cross join settings
-    left join dimension_details
-        on
-            drivers.customer_id = dimension_details.customer_id
-            and drivers.score_date = dimension_details.score_date
-            and drivers.costliest_dimension = dimension_details.dimension
 
 ),
 
@@ -304,7 +272,6 @@ final as (
         ---------- attributes
         weight_set,
         primary_driver,
-        driver_detail,
         is_scored,
         -- Rounded first: weights summing to 0.5 in floating point must not fall under 50%.
         case

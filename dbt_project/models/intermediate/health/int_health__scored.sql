@@ -2,7 +2,8 @@
     The health score of every customer in scope on every score date, before segment
     stabilisation, with what explains it: the customer's attributes that day, the score and its
     parts (`int_health__combined`), the segment and churn risk (`int_health__segmented`), and the
-    rank and percentile overall and within the plan.
+    rank and percentile overall and within the plan, and the primary driver's sentence
+    (`int_health__driver_details`).
 -#}
 {%- set dimensions = var('dimensions') -%}
 with
@@ -83,10 +84,17 @@ ranked as (
 
 ),
 
--- The ranks joined to the other narrow table first, and that to `combined` below: joined to
--- `combined` directly, DuckDB built its hash tables on the wide side twice (`combined`, then
--- `combined` with the ranks) and ran out of memory under a 3 GB limit at 100,000 customers x
--- 46 days (peak 5.4 GB without one); this way the same rows take 3.7 GB and half the CPU time.
+driver_details as (
+
+    select * from {{ ref('int_health__driver_details') }}
+
+),
+
+-- The ranks and sentences joined to the other narrow table first, and that to `combined` below:
+-- joined to `combined` directly, DuckDB built its hash tables on the wide side twice
+-- (`combined`, then `combined` with the ranks) and ran out of memory under a 3 GB limit at
+-- 100,000 customers x 46 days (peak 5.4 GB without one); this way the same rows take 3.7 GB and
+-- half the CPU time.
 segmented_ranked as (
 
     select
@@ -94,13 +102,18 @@ segmented_ranked as (
         ranked.health_rank,
         ranked.health_percentile,
         ranked.plan_rank,
-        ranked.plan_percentile
+        ranked.plan_percentile,
+        driver_details.driver_detail
 
     from segmented
     left join ranked
         on
             segmented.customer_id = ranked.customer_id
             and segmented.score_date = ranked.score_date
+    left join driver_details
+        on
+            segmented.customer_id = driver_details.customer_id
+            and segmented.score_date = driver_details.score_date
 
 ),
 
@@ -119,7 +132,7 @@ final as (
         lifecycle.is_onboarding,
         combined.weight_set,
         combined.primary_driver,
-        combined.driver_detail,
+        segmented_ranked.driver_detail,
         segmented_ranked.score_segment,
         segmented_ranked.is_segment_forced,
         segmented_ranked.segment_forced_reason,
