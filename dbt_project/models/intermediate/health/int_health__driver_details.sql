@@ -4,7 +4,7 @@
     customer has no primary driver that day, or the dimension no sentence.
 
     A model of its own for memory. Inside `int_health__combined`, the lookup joined the wide rows
-    to the six dimensions' sentences stacked (23 million rows at 100,000 customers x 46 days),
+    to the six dimensions' sentences stacked (23 million rows at 100,000 customers x 45 days),
     and DuckDB built its hash table on the stack, because it guesses the chain of six left joins
     in front of it at billions of rows: 7.6 GB at its peak, 39.5 s of CPU, out of memory under 3
     GB. Here the drivers are a table DuckDB knows the size of: it builds on their three narrow
