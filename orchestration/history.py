@@ -20,7 +20,9 @@ hysteresis of a piece starts from the history of the one before.
 runs `dbt build` of the daily chain (the Dagster daily step's selection, no unit tests) once per
 piece, the days passed as the daily step passes them (`CHS_SCORE_FROM_DATE`,
 `CHS_AS_OF_DATE`); dbt arguments after `--` replace that build (the bench runs
-`-- run --select +customer_health_daily`). `--full-refresh` applies to the first piece only.
+`--upstream-once -- run --select +customer_health_daily`). `--full-refresh` applies to the
+first piece only; with `--upstream-once` the later pieces leave out the models that read no
+score day (staging, the daily usage facts), which the first built.
 The Dagster daily step splits a backfill the same way (`orchestration/defs/assets/dbt.py`).
 """
 
@@ -54,6 +56,8 @@ DAILY_SELECT = (
 # belongs where the SQL changes (`make test`, `dbt build` or `dbt test` run by hand). In the
 # pipeline the 43 unit tests cost about 40 s of dbt's time on the default sample, a third of it.
 PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# The model that reads the score days; the models that depend on it are scored per piece.
+SCORE_DATES_MODEL = "int_score_dates"
 
 # The score dates reach dbt as environment variables (the `date_var` macro), not `--vars`: a var
 # that changes between runs makes dbt re-parse the whole project, an environment variable only
@@ -130,6 +134,19 @@ def score_date_env(
     }
 
 
+def score_dated(dbt_args: list[str]) -> list[str]:
+    """`dbt_args` with each term of its `--select` narrowed to the models that read the score
+    days (`int_score_dates` and what follows from it). The others (staging, the daily usage
+    facts) read no score day: built once, a later piece would only write them again."""
+    for flag in ("--select", "-s"):
+        if flag in dbt_args and dbt_args.index(flag) + 1 < len(dbt_args):
+            at = dbt_args.index(flag) + 1
+            terms = dbt_args[at].split()
+            narrowed = " ".join(f"{SCORE_DATES_MODEL}+,{term}" for term in terms)
+            return [*dbt_args[:at], narrowed, *dbt_args[at + 1 :]]
+    raise ValueError(f"dbt {' '.join(dbt_args)}: no --select to narrow to the score days")
+
+
 def build_history(
     first: date,
     last: date,
@@ -138,23 +155,28 @@ def build_history(
     full_refresh: bool = False,
     dbt: Path | None = None,
     results: Path | None = None,
+    upstream_once: bool = False,
 ) -> list[tuple[date, date]]:
     """Runs `dbt <dbt_args>` once per range of `day_ranges`, in order, and stops at the first
-    that fails (CalledProcessError naming its days). With `results`, each build's
+    that fails (CalledProcessError naming its days). With `upstream_once`, the builds after
+    the first select only the models that read the score days (`score_dated`), as the Dagster
+    run does (its sources step builds the rest once). With `results`, each build's
     `run_results.json` is kept there as `run_results-<n>.json`. Returns the ranges built."""
     if dbt is None:
         from orchestration.project import dbt_executable
 
         dbt = dbt_executable()
     ranges = day_ranges(first, last, customers)
+    later_args = score_dated(dbt_args) if upstream_once else dbt_args
     for number, (start, end) in enumerate(ranges, start=1):
         refresh = ["--full-refresh"] if full_refresh and number == 1 else []
         print(
             f"[history] days {start} to {end} ({number} of {len(ranges)}, {customers:,} customers)",
             flush=True,
         )
+        args = dbt_args if number == 1 else later_args
         result = subprocess.run(
-            [str(dbt), *dbt_args, *refresh], env=os.environ | score_date_env(start, end)
+            [str(dbt), *args, *refresh], env=os.environ | score_date_env(start, end)
         )
         if results is not None:
             results.mkdir(parents=True, exist_ok=True)
@@ -200,6 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--results", type=Path, help="keep each build's run_results.json in this folder"
     )
+    parser.add_argument(
+        "--upstream-once",
+        action="store_true",
+        help="the builds after the first select only the models that read the score days"
+        f" ({SCORE_DATES_MODEL} and what depends on it): staging and the daily usage facts are"
+        " built once, by the first",
+    )
     args = parser.parse_args(argv)
     try:
         if args.customers is None:
@@ -213,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             args.customers,
             full_refresh=args.full_refresh,
             results=args.results,
+            upstream_once=args.upstream_once,
         )
     except (ValueError, subprocess.CalledProcessError) as error:
         print(f"[history] failed: {error}", file=sys.stderr)

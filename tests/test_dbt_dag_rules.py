@@ -179,3 +179,42 @@ def test_the_dimensions_var_names_exactly_the_dimensions_with_a_scores_model(
         if re.fullmatch(r"int_[a-z]+__scores", node["name"])
     }
     assert scores_models == {f"int_{dimension}__scores" for dimension in DIMENSIONS}
+
+
+def test_only_int_score_dates_and_what_follows_from_it_read_the_score_days(
+    manifest: dict[str, Any],
+) -> None:
+    """The score days reach dbt as environment variables read by the `date_var` macros. A long
+    history is built in pieces whose later builds leave out every model not downstream of
+    `int_score_dates` (`orchestration.history.score_dated`), as the Dagster run builds them
+    once in its sources step: such a model must not read the days."""
+    from orchestration.history import SCORE_DATES_MODEL
+
+    all_models = models(manifest)
+    macros = manifest["macros"]
+    # The macros that read the days: date_var, and every macro that calls one that does.
+    reading = {uid for uid, macro in macros.items() if macro["name"] == "date_var"}
+    while True:
+        more = {
+            uid
+            for uid, macro in macros.items()
+            if uid not in reading and set(macro["depends_on"]["macros"]) & reading
+        }
+        if not more:
+            break
+        reading |= more
+    readers = {
+        node["name"] for node in all_models.values() if set(node["depends_on"]["macros"]) & reading
+    }
+    downstream = {f"model.{PROJECT}.{SCORE_DATES_MODEL}"}
+    while True:
+        more = {
+            uid
+            for uid, node in all_models.items()
+            if uid not in downstream and set(node["depends_on"]["nodes"]) & downstream
+        }
+        if not more:
+            break
+        downstream |= more
+    assert SCORE_DATES_MODEL in readers
+    assert readers <= {all_models[uid]["name"] for uid in downstream}

@@ -186,3 +186,48 @@ def _with_dbt(build, dbt: Path):
         return build(*args, **kwargs, dbt=dbt)
 
     return build_with
+
+
+def test_later_pieces_can_leave_out_what_reads_no_score_day(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`--upstream-once`: the first build runs the selection whole, the later ones only the
+    models downstream of int_score_dates within it (each term of the selection narrowed)."""
+    monkeypatch.setenv(history.BUDGET_ENV, "30")
+    monkeypatch.chdir(tmp_path)  # the stand-in writes into its --target-path
+    dbt = _fake_dbt(tmp_path)
+    history.build_history(
+        date(2026, 6, 1),
+        date(2026, 6, 5),
+        ["run", "--select", "+customer_health_daily +other", "--target-path", "t"],
+        customers=10,
+        full_refresh=True,
+        dbt=dbt,
+        upstream_once=True,
+    )
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    assert calls == [
+        "2026-06-01 2026-06-03 run --select +customer_health_daily +other --target-path t"
+        " --full-refresh",
+        "2026-06-04 2026-06-05 run --select int_score_dates+,+customer_health_daily"
+        " int_score_dates+,+other --target-path t",
+    ]
+    assert history.score_dated(["build", "-s", "a"]) == ["build", "-s", "int_score_dates+,a"]
+    with pytest.raises(ValueError, match="no --select"):
+        history.score_dated(["run"])
+
+
+def test_the_command_line_passes_upstream_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(history.BUDGET_ENV, "5")  # a day per build at 5 customers
+    dbt = _fake_dbt(tmp_path)
+    monkeypatch.setattr(history, "build_history", _with_dbt(history.build_history, dbt))
+    monkeypatch.chdir(tmp_path)
+    argv = ["2026-06-01", "2026-06-02", "--customers", "5", "--upstream-once"]
+    assert history.main([*argv, "--", "run", "--select", "+x"]) == 0
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    assert calls == [
+        "2026-06-01 2026-06-01 run --select +x",
+        "2026-06-02 2026-06-02 run --select int_score_dates+,+x",
+    ]
