@@ -181,6 +181,18 @@ def test_the_dimensions_var_names_exactly_the_dimensions_with_a_scores_model(
     assert scores_models == {f"int_{dimension}__scores" for dimension in DIMENSIONS}
 
 
+def _and_what_uses_them(start: set[str], nodes: dict[str, dict[str, Any]], kind: str) -> set[str]:
+    """`start` and every node that depends on one of them (`depends_on[kind]`), transitively."""
+    found = set(start)
+    while more := {
+        uid
+        for uid, node in nodes.items()
+        if uid not in found and set(node["depends_on"][kind]) & found
+    }:
+        found |= more
+    return found
+
+
 def test_only_int_score_dates_and_what_follows_from_it_read_the_score_days(
     manifest: dict[str, Any],
 ) -> None:
@@ -193,28 +205,12 @@ def test_only_int_score_dates_and_what_follows_from_it_read_the_score_days(
     all_models = models(manifest)
     macros = manifest["macros"]
     # The macros that read the days: date_var, and every macro that calls one that does.
-    reading = {uid for uid, macro in macros.items() if macro["name"] == "date_var"}
-    while True:
-        more = {
-            uid
-            for uid, macro in macros.items()
-            if uid not in reading and set(macro["depends_on"]["macros"]) & reading
-        }
-        if not more:
-            break
-        reading |= more
+    date_var = {uid for uid, macro in macros.items() if macro["name"] == "date_var"}
+    reading = _and_what_uses_them(date_var, macros, "macros")
     readers = {
         node["name"] for node in all_models.values() if set(node["depends_on"]["macros"]) & reading
     }
-    downstream = {f"model.{PROJECT}.{SCORE_DATES_MODEL}"}
-    while True:
-        more = {
-            uid
-            for uid, node in all_models.items()
-            if uid not in downstream and set(node["depends_on"]["nodes"]) & downstream
-        }
-        if not more:
-            break
-        downstream |= more
+    score_dates = {f"model.{PROJECT}.{SCORE_DATES_MODEL}"}
+    downstream = _and_what_uses_them(score_dates, all_models, "nodes")
     assert SCORE_DATES_MODEL in readers
     assert readers <= {all_models[uid]["name"] for uid in downstream}
