@@ -2,14 +2,15 @@
 
 Every model of the daily chain holds a row per customer and score day of its build, so a build's
 memory grows with customers x days. At 100,000 customers a year in one build (36M
-customer-days) ran DuckDB out of memory under its 14 GB limit, and so did one of four builds of
-91 days (`int_health__combined`, in the year's last quarter, where the first three had passed).
-A range of days is therefore scored in consecutive builds of at most
-`CHS_MAX_CUSTOMER_DAYS_PER_BUILD` customer-days each. Its default follows DuckDB's memory limit
-(`CHS_DUCKDB_MEMORY_LIMIT`): a customer-day per 1,200 bytes of it, at most 5 million (the
-default sample's whole year at once, 50 days at 100,000 customers, 5 at a million). Under the
-default limit of 60% of 24 GiB that is 5 million; under `3GB` it is 2.5 million, 25 days at
-100,000 customers. The widest model peaks at about 1.3 KB per customer-day without a limit
+customer-days) ran DuckDB out of memory under its 14 GB limit. A range of days is therefore
+scored in consecutive builds of at most `CHS_MAX_CUSTOMER_DAYS_PER_BUILD` customer-days each.
+Its default follows DuckDB's memory limit (`CHS_DUCKDB_MEMORY_LIMIT`): a customer-day per 1,200
+bytes of it, at most 10 million (the default sample's whole year at once, 100 days at 100,000
+customers, 10 at a million). Under the default limit of 60% of 24 GiB that is 10 million: a year
+at 100,000 customers in four builds of 91-92 days, which completed under that limit once
+`int_health__combined` no longer looked up the driver's sentence (it had run out of memory in
+the last of four such builds before). Under `3GB` it is 2.5 million, 25 days at 100,000
+customers. The widest model peaks at about 1.3 KB per customer-day without a limit
 (`int_health__scored`: 5.2 GB for 3.9 million) and spills the rest under one. The rows are the
 same as one build's: a range scored in one build gives the rows that day-by-day builds give
 (`tests/test_history.py`), and each piece is such a range, scored in order so that the segment
@@ -40,7 +41,7 @@ from pathlib import Path
 import duckdb
 
 BUDGET_ENV = "CHS_MAX_CUSTOMER_DAYS_PER_BUILD"
-DEFAULT_BUDGET = 5_000_000
+DEFAULT_BUDGET = 10_000_000
 # Bytes of DuckDB's memory limit per customer-day of a build, when the budget is not set.
 BYTES_PER_CUSTOMER_DAY = 1_200
 
@@ -67,7 +68,7 @@ SCORE_DATE_ENV = {"as_of_date": "CHS_AS_OF_DATE", "score_from_date": "CHS_SCORE_
 
 def customer_days_budget() -> int:
     """`CHS_MAX_CUSTOMER_DAYS_PER_BUILD`, a whole number of customer-days; unset, one per
-    `BYTES_PER_CUSTOMER_DAY` of DuckDB's memory limit, at most 5 million."""
+    `BYTES_PER_CUSTOMER_DAY` of DuckDB's memory limit, at most `DEFAULT_BUDGET` (10 million)."""
     text = os.environ.get(BUDGET_ENV, "").strip().replace("_", "")
     if not text:
         from orchestration.duckdb_settings import memory_limit_bytes
@@ -92,8 +93,8 @@ def day_ranges(
     first: date, last: date, customers: int, budget: int | None = None
 ) -> list[tuple[date, date]]:
     """`first` to `last` (inclusive) as consecutive ranges of at most `budget` customer-days
-    each, as few as that allows and of even lengths (a year at 100,000 customers: eight of 45-46
-    days, not seven of 50 and one of 15). Always at least one day per range."""
+    each, as few as that allows and of even lengths (a year at 100,000 customers: four of 91-92
+    days, not three of 100 and one of 65). Always at least one day per range."""
     if last < first:
         raise ValueError(f"the last score day {last} is before the first {first}")
     budget = customer_days_budget() if budget is None else budget

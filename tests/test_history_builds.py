@@ -26,8 +26,8 @@ def _check_consecutive(ranges: list[tuple[date, date]], first: date, last: date)
     ("customers", "builds", "lengths"),
     [
         (2_000, 1, {365}),  # the default sample: the whole year in one build
-        (100_000, 8, {45, 46}),  # even pieces, not seven of 50 days and one of 15
-        (1_000_000, 73, {5}),
+        (100_000, 4, {91, 92}),  # even pieces, not three of 100 days and one of 65
+        (1_000_000, 37, {9, 10}),
         (0, 1, {365}),  # before the first load
     ],
 )

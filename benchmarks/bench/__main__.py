@@ -37,6 +37,8 @@ from benchmarks.bench.steps import (
     run_step,
 )
 from orchestration.defs.instance import instance_yaml
+from orchestration.duckdb_settings import DEFAULT_MEMORY_LIMIT
+from orchestration.history import customer_days_budget
 from orchestration.project import DBT_PARSED_ENV, REPO_ROOT
 
 BIN = Path(sys.executable).parent
@@ -159,6 +161,10 @@ class Bench:
         pieces = sorted(results.glob("run_results-*.json"))
         extra = self.steps[name]["extra"]
         extra["builds"] = len(pieces)
+        # What sized the builds: the budget the step's environment gives (the same function).
+        extra["customer_days_per_build"] = customer_days_budget()
+        limit = os.environ.get("CHS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+        extra["duckdb_memory_limit"] = limit
         extra["model_seconds"] = round(sum(dbt_model_seconds(piece) for piece in pieces), 3)
         node_seconds: dict[str, float] = {}
         for piece in pieces:
