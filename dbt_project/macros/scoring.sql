@@ -75,6 +75,59 @@
                 and {% endfor %}{{ changes }}.delta_date = {{ days_scored }}.score_date
 {%- endmacro %}
 
+{#-
+    The same running sums read on every day scored, in two steps that differ by engine: the
+    rows the windows go over (`rows_for_running_sums`) and the days scored read from them
+    (`running_sums_on_days`). On Spark (default) the windows go over every day scored and the
+    days with a change (days_scored_with_changes), and the second step is the windows' rows as
+    they are. On DuckDB they go over the days with a change only, and each day scored reads the
+    last of them at or before it (an ASOF join): on a day without a change the running sums
+    are those of the last change. Fewer rows to sort and sum where changes are sparse
+    (int_satisfaction__scores at 100,000 customers x 45 days: 11.3 s against 14.8 s, the same
+    rows); where a customer has a change on most days the join costs more than it saves, so
+    the usage and engagement models keep days_scored_with_changes. `sums`: the running sums
+    (0 before any change), `carried`: the running values that stay null before any change.
+-#}
+{% macro rows_for_running_sums(changes, days_scored, keys, zero_filled, carried=[]) -%}
+    {{ return(adapter.dispatch('rows_for_running_sums', 'customer_health')(changes, days_scored, keys, zero_filled, carried)) }}
+{%- endmacro %}
+
+{% macro default__rows_for_running_sums(changes, days_scored, keys, zero_filled, carried) -%}
+    {{ days_scored_with_changes(changes, days_scored, keys, zero_filled, carried) }}
+{%- endmacro %}
+
+{% macro duckdb__rows_for_running_sums(changes, days_scored, keys, zero_filled, carried) -%}
+    select * from {{ changes }}
+{%- endmacro %}
+
+{% macro running_sums_on_days(running, days_scored, keys, sums, carried=[]) -%}
+    {{ return(adapter.dispatch('running_sums_on_days', 'customer_health')(running, days_scored, keys, sums, carried)) }}
+{%- endmacro %}
+
+{% macro default__running_sums_on_days(running, days_scored, keys, sums, carried) -%}
+    select * from {{ running }}
+{%- endmacro %}
+
+{% macro duckdb__running_sums_on_days(running, days_scored, keys, sums, carried) -%}
+    select
+        {% for key in keys -%}
+            {{ days_scored }}.{{ key }},
+        {% endfor -%}
+        {{ days_scored }}.score_date as delta_date,
+        {% for column in sums -%}
+            coalesce({{ running }}.{{ column }}, 0) as {{ column }}{% if not loop.last or carried %},{% endif %}
+        {% endfor -%}
+        {% for column in carried -%}
+            {{ running }}.{{ column }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from {{ days_scored }}
+    asof left join {{ running }}
+        on
+            {% for key in keys -%}
+                {{ days_scored }}.{{ key }} = {{ running }}.{{ key }}
+                and {% endfor %}{{ days_scored }}.score_date >= {{ running }}.delta_date
+{%- endmacro %}
+
 {#- The mean of the values present, summed with exact_sum (an aggregate). -#}
 {% macro exact_avg(expression, scale=18) -%}
     {{ exact_sum(expression, scale) }} / nullif(count({{ expression }}), 0)

@@ -20,6 +20,8 @@
     the latest answer day's last answer, found by a running max of the day. A run reads its
     days' windows only; what changed before its first day is summed (exactly) into one opening
     row, so the running sums go over the run's days, not over the window read before them.
+    On DuckDB they go over the days with a change only, and each day scored reads the last one at
+    or before it (`rows_for_running_sums` and `running_sums_on_days` in macros/scoring.sql).
 -#}
 {%- set metrics = dimension_metrics()['satisfaction'] -%}
 {%- set window_end = dbt.dateadd('day', 'satisfaction_settings.window_days', 'answer_days.responded_date') -%}
@@ -249,14 +251,14 @@ daily_deltas as (
     {%- for kind in ['csat', 'csm_pulse'] -%}
         {%- do zero_filled.extend([kind ~ '_answers_delta', kind ~ '_sum_delta', kind ~ '_weight_delta']) -%}
     {%- endfor %}
-    {{ days_scored_with_changes(
+    {{ rows_for_running_sums(
         'change_days', 'score_days', ['customer_id'], zero_filled,
         carried=['csat_date', 'csm_pulse_date', 'micro_date', 'nps_date'],
     ) }}
 
 ),
 
-rolling as (
+rolling_changes as (
 
     -- Summed in date order (a total order), so the doubles add up the same way on every run.
     select
@@ -287,6 +289,20 @@ rolling as (
         ) as last_nps_date
 
     from daily_deltas
+
+),
+
+rolling as (
+
+    -- The running sums on every day scored (rows_for_running_sums says why in two steps).
+    {%- set sums = ['responses'] -%}
+    {%- for kind in ['csat', 'csm_pulse'] -%}
+        {%- do sums.extend([kind ~ '_answers', kind ~ '_grown_sum', kind ~ '_grown_weight']) -%}
+    {%- endfor %}
+    {{ running_sums_on_days(
+        'rolling_changes', 'score_days', ['customer_id'], sums,
+        carried=['last_csat_date', 'last_csm_pulse_date', 'last_micro_date', 'last_nps_date'],
+    ) }}
 
 ),
 
@@ -460,11 +476,11 @@ micro_daily_deltas as (
 
     -- As daily_deltas.
     {%- set zero_filled = ['answers_delta', 'sum_delta', 'weight_delta'] %}
-    {{ days_scored_with_changes('micro_change_days', 'micro_score_days', ['customer_id', 'touchpoint'], zero_filled) }}
+    {{ rows_for_running_sums('micro_change_days', 'micro_score_days', ['customer_id', 'touchpoint'], zero_filled) }}
 
 ),
 
-micro_rolling as (
+micro_rolling_changes as (
 
     select
         customer_id,
@@ -484,6 +500,15 @@ micro_rolling as (
         ) as grown_weight
 
     from micro_daily_deltas
+
+),
+
+micro_rolling as (
+
+    {{ running_sums_on_days(
+        'micro_rolling_changes', 'micro_score_days', ['customer_id', 'touchpoint'],
+        ['answers', 'grown_sum', 'grown_weight'],
+    ) }}
 
 ),
 
