@@ -161,7 +161,7 @@ class Bench:
         pieces = sorted(results.glob("run_results-*.json"))
         extra = self.steps[name]["extra"]
         extra["builds"] = len(pieces)
-        # What sized the builds: the budget the step's environment gives (the same function).
+        # What sized the builds: the budget and limit of this environment, which the step inherits.
         extra["customer_days_per_build"] = customer_days_budget()
         limit = os.environ.get("CHS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
         extra["duckdb_memory_limit"] = limit
