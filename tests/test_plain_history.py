@@ -94,17 +94,53 @@ def test_script_parameters_take_the_windows_from_the_dimension_settings_seed() -
     assert parameters["first_date"] == "2026-04-01"
 
 
+def test_a_later_range_adds_to_the_history_and_reads_its_anchors_from_it() -> None:
+    history_days = (date(2026, 4, 1), date(2026, 9, 30))
+    first = history.script_parameters(date(2026, 4, 1), date(2026, 6, 30), "t", history_days)
+    later = history.script_parameters(date(2026, 7, 1), date(2026, 9, 30), "t", history_days)
+
+    assert first["write_history"] == "create or replace table bench.t as"
+    assert first["earlier_anchors"] == ""
+    assert later["write_history"] == "insert into bench.t"
+    assert "from bench.t as history" in later["earlier_anchors"]
+    assert "score_date < cast('2026-07-01' as date)" in later["earlier_anchors"]
+    # The usage facts are read once, for the whole history, whichever range is scored.
+    assert first["history_first_date"] == later["history_first_date"] == "2026-04-01"
+
+
+def test_ranges_that_do_not_cover_the_history_in_order_stop_the_build(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="do not cover"):
+        history.build_plain_history(
+            tmp_path / "w.duckdb",
+            date(2026, 4, 1),
+            date(2026, 9, 30),
+            ranges=[(date(2026, 4, 1), date(2026, 6, 30)), (date(2026, 7, 2), date(2026, 9, 30))],
+        )
+
+
+# The whole history at once, and in two ranges as dbt's builds split a long one: the second
+# takes the segment hysteresis on from the rows of the first, on both sides.
+ONE_RANGE = [(date(2026, 4, 1), date(2026, 9, 30))]
+TWO_RANGES = [(date(2026, 4, 1), date(2026, 6, 30)), (date(2026, 7, 1), date(2026, 9, 30))]
+
+
 @pytest.mark.slow
-def test_plain_history_is_dbt_customer_health_daily_on_the_small_sample(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ranges", [ONE_RANGE, TWO_RANGES], ids=["one_range", "two_ranges"])
+def test_plain_history_is_dbt_customer_health_daily_on_the_small_sample(
+    tmp_path: Path, ranges: list[tuple[date, date]]
+) -> None:
     project = DbtProjectCopy.of_repository(tmp_path / "project")
     landing = tmp_path / "landing"
     generate(landing, customers=300, days=180, seed=7, end_date=date(2026, 9, 30))
     project.ingest(landing)
-    scored = {"score_from_date": "2026-04-01", "as_of_date": "2026-09-30"}
     project.dbt("seed")
-    project.dbt("run", "--select", "+customer_health_daily", "--vars", json.dumps(scored))
+    for first, last in ranges:
+        scored = {"score_from_date": first.isoformat(), "as_of_date": last.isoformat()}
+        project.dbt("run", "--select", "+customer_health_daily", "--vars", json.dumps(scored))
 
-    history.build_plain_history(project.warehouse, date(2026, 4, 1), date(2026, 9, 30))
+    history.build_plain_history(
+        project.warehouse, date(2026, 4, 1), date(2026, 9, 30), ranges=ranges
+    )
     result = history.compare_with_dbt(project.warehouse)
 
     assert result["rows_dbt"] == result["rows_plain"] > 40_000

@@ -2,7 +2,7 @@
 -- parallelise and spill freely.
 set preserve_insertion_order = false;
 
--- Seeds, straight from seeds/*.csv, and the days to score.
+-- Seeds, straight from seeds/*.csv.
 create or replace temp table seed_dimension_settings as
 select * from read_csv('${seeds}/dimension_settings.csv', header = true, auto_detect = true, types = {'window_days': 'INTEGER', 'freshness_days': 'INTEGER', 'half_life_days': 'DOUBLE'});
 
@@ -55,10 +55,6 @@ select * from read_csv('${seeds}/hard_rules.csv', header = true, auto_detect = t
 -- One row of named settings (health_settings.csv), to cross join.
 create or replace temp table settings as
 pivot (select setting, value from seed_health_settings) on setting using max(value);
-
-create or replace temp table score_dates as
-select cast(day as date) as score_date
-from generate_series(cast('${first_date}' as timestamp), cast('${last_date}' as timestamp), interval 1 day) as days (day);
 
 -- Staging: the latest delivery of each key (later load, then later row in the file, wins).
 create or replace temp table stg_customers as
@@ -137,8 +133,11 @@ from raw.engagement
 qualify row_number() over (partition by touchpoint_id order by _load_id desc, _file_row_number desc) = 1;
 
 -- Usage events read once into one row per customer, day, user and feature, over the days the
--- usage windows of the range look back to.
-create or replace temp table daily_facts as
+-- usage windows of the whole history look back to, stored as dbt stores its daily facts: each
+-- range of days scored takes its days from it (05_range.sql).
+create schema if not exists bench;
+
+create or replace table bench.${table}_usage_facts as
 select
     customer_id,
     occurred_date as activity_date,
@@ -155,6 +154,6 @@ from (
     qualify row_number() over (partition by event_id order by _load_id desc, _file_row_number desc) = 1
 )
 where
-    occurred_date > cast('${first_date}' as date) - ${usage_lookback_days}
-    and occurred_date <= cast('${last_date}' as date)
+    occurred_date > cast('${history_first_date}' as date) - ${usage_lookback_days}
+    and occurred_date <= cast('${history_last_date}' as date)
 group by all;

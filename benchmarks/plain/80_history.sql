@@ -68,13 +68,15 @@ left join relationship_scores
 left join support_scores
     on combined.customer_id = support_scores.customer_id and combined.score_date = support_scores.score_date;
 
-create schema if not exists bench;
-
-create or replace table bench.${table} as
+-- The first range creates the table, the later ones add their rows; a later range's anchors
+-- also hold each customer's last decisive day before it, from the rows written before (as dbt's
+-- incremental history reads its own table).
+${write_history}
 with anchors as (
     select customer_id, score_date, score_segment, band_min_score, band_max_score
     from history_flagged
     where is_segment_decisive
+    ${earlier_anchors}
 ),
 
 stabilised as (

@@ -11,7 +11,9 @@ the dimensions over customer-day spines with window frames and running sums (fin
 joins each invoice to the days of its window), scoring, combination, segments and the history
 row, written as `bench.<table>` (benchmarks/plain/README.md says more). `${name}` in the
 scripts is replaced by the dates, the seeds folder, the dbt vars (defaults of `dbt_project.yml`)
-and the windows of `seeds/dimension_settings.csv`.
+and the windows of `seeds/dimension_settings.csv`. With `--customers N`, the days are scored in
+the ranges dbt's rebuild takes for N customers (`orchestration.history.day_ranges`), one after
+the other, each later range taking the segment hysteresis on from the rows written before.
 
 `compare_with_dbt` compares it row for row with the dbt-built `customer_health_daily`.
 """
@@ -64,8 +66,36 @@ def dimension_settings(seeds: Path = SEEDS) -> dict[str, dict[str, float | None]
     }
 
 
-def script_parameters(first_date: date, last_date: date, table: str) -> dict[str, str]:
-    """Every `${name}` the SQL scripts use, as SQL text."""
+# A range after the first: the last decisive day before it of each customer, from the rows the
+# ranges before wrote, joins the range's anchors (80_history.sql's `${earlier_anchors}`).
+EARLIER_ANCHORS = """
+    union all
+    select
+        history.customer_id,
+        history.score_date,
+        history.score_segment,
+        history.band_min_score,
+        history.band_max_score
+    from bench.${table} as history
+    inner join (
+        select customer_id, max(score_date) as score_date
+        from bench.${table}
+        where is_segment_decisive and score_date < cast('${first_date}' as date)
+        group by customer_id
+    ) as last_before
+        on history.customer_id = last_before.customer_id
+        and history.score_date = last_before.score_date"""
+
+
+def script_parameters(
+    first_date: date,
+    last_date: date,
+    table: str,
+    history: tuple[date, date] | None = None,
+) -> dict[str, str]:
+    """Every `${name}` the SQL scripts use, as SQL text, for the range `first_date` to
+    `last_date` of the history `history` (first and last day; the range itself when None).
+    The first range of a history creates `bench.<table>`, a later one adds its rows to it."""
     variables = dbt_vars()
     dimensions = tuple(variables["dimensions"])
     if dimensions != DIMENSIONS:
@@ -80,6 +110,13 @@ def script_parameters(first_date: date, last_date: date, table: str) -> dict[str
         raise ValueError(f"not a table name: {table!r}")
     if last_date < first_date:
         raise ValueError(f"last date {last_date} is before first date {first_date}")
+    history_first, history_last = history or (first_date, last_date)
+    if not history_first <= first_date <= last_date <= history_last:
+        raise ValueError(
+            f"the range {first_date} to {last_date} is not inside the history "
+            f"{history_first} to {history_last}"
+        )
+    later_range = first_date > history_first
     windows = dimension_settings()
     usage = windows["usage"]
     usage_window = int(usage["window_days"])
@@ -96,6 +133,18 @@ def script_parameters(first_date: date, last_date: date, table: str) -> dict[str
         "table": table,
         "first_date": first_date.isoformat(),
         "last_date": last_date.isoformat(),
+        "history_first_date": history_first.isoformat(),
+        "history_last_date": history_last.isoformat(),
+        "write_history": (
+            f"insert into bench.{table}"
+            if later_range
+            else f"create or replace table bench.{table} as"
+        ),
+        "earlier_anchors": (
+            render(EARLIER_ANCHORS, {"table": table, "first_date": first_date.isoformat()})
+            if later_range
+            else ""
+        ),
         "reporting_currency": str(variables["reporting_currency"]),
         "dimensions": "[" + ", ".join(f"'{name}'" for name in dimensions) + "]",
         "dimensions_pivot": ", ".join(f"'{name}'" for name in dimensions),
@@ -135,20 +184,46 @@ def scripts() -> list[Path]:
     return sorted(SCRIPTS.glob("*.sql"))
 
 
+# The scripts that run once for the whole history (seeds, staging, the usage facts); the others
+# run once per range of days.
+ONCE = ("00_inputs.sql",)
+
+
+def statements_of(paths: list[Path], parameters: dict[str, str]) -> list[tuple[str, str]]:
+    return [
+        (path.name, statement)
+        for path in paths
+        for statement in STATEMENT_END.split(render(path.read_text(), parameters))
+        if statement.strip()
+    ]
+
+
 def build_plain_history(
     warehouse_path: Path,
     first_date: date,
     last_date: date,
     table: str = "plain_customer_health_daily",
+    ranges: list[tuple[date, date]] | None = None,
 ) -> float:
-    """Builds `bench.<table>` from raw and the seeds; returns the wall seconds of the SQL."""
-    parameters = script_parameters(first_date, last_date, table)
-    statements = [
-        (path.name, statement)
-        for path in scripts()
-        for statement in STATEMENT_END.split(render(path.read_text(), parameters))
-        if statement.strip()
+    """Builds `bench.<table>` from raw and the seeds; returns the wall seconds of the SQL.
+
+    `ranges`: consecutive ranges of days covering `first_date` to `last_date`, scored one after
+    the other as dbt's builds are (`orchestration.history.day_ranges`); the staging and the
+    usage facts are built once, and each range after the first takes the segment hysteresis on
+    from the rows of the ones before. None: the whole history in one range."""
+    ranges = ranges or [(first_date, last_date)]
+    gaps = [
+        after[0] != before[1] + timedelta(days=1)
+        for before, after in zip(ranges, ranges[1:], strict=False)
     ]
+    if ranges[0][0] != first_date or ranges[-1][1] != last_date or any(gaps):
+        raise ValueError(f"the ranges {ranges} do not cover {first_date} to {last_date} in order")
+    once = [path for path in scripts() if path.name in ONCE]
+    per_range = [path for path in scripts() if path.name not in ONCE]
+    history = (first_date, last_date)
+    statements = statements_of(once, script_parameters(first_date, last_date, table, history))
+    for first, last in ranges:
+        statements += statements_of(per_range, script_parameters(first, last, table, history))
     # The memory limit and spill folder dbt's models get (CHS_DUCKDB_MEMORY_LIMIT, _TEMP_DIR), so
     # the two sides run under the same memory.
     with duckdb.connect(str(warehouse_path), config=duckdb_config()) as con:
@@ -160,6 +235,7 @@ def build_plain_history(
             except duckdb.Error as error:
                 first_line = statement.strip().splitlines()[0]
                 raise RuntimeError(f"{name}: {first_line}: {error}") from error
+        con.execute(f"drop table bench.{table}_usage_facts")
         return time.perf_counter() - started
 
 
@@ -249,8 +325,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first", type=date.fromisoformat, required=True)
     parser.add_argument("--last", type=date.fromisoformat, required=True)
     parser.add_argument("--table", default="plain_customer_health_daily")
+    parser.add_argument(
+        "--customers", type=int, help="score in the ranges of days dbt's rebuild takes for N"
+    )
     args = parser.parse_args(argv)
-    seconds = build_plain_history(args.warehouse, args.first, args.last, args.table)
+    ranges = None
+    if args.customers is not None:
+        from orchestration.history import day_ranges
+
+        ranges = day_ranges(args.first, args.last, args.customers)
+    seconds = build_plain_history(args.warehouse, args.first, args.last, args.table, ranges)
     print(f"plain DuckDB history {args.first} to {args.last}: {seconds:.2f} s")
     comparison = compare_with_dbt(args.warehouse, args.table)
     print(json.dumps(comparison, indent=2))
