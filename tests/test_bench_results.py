@@ -245,6 +245,34 @@ def test_no_baselines_runs_dbt_s_rebuild_and_daily_run_alone(tmp_path: Path) -> 
 
     assert steps_of(False) == ["seed", "history_rebuild", "daily_run"]
     assert steps_of(True) == ["seed", "history_rebuild", "baselines", "daily_run"]
-    # A rebuild in several builds (CHS_MAX_CUSTOMER_DAYS_PER_BUILD) has no baseline to match:
-    # the compiled SQL left is the last build's, and the plain script scores the range at once.
-    assert steps_of(True, builds=3) == ["seed", "history_rebuild", "daily_run"]
+    # A rebuild in several builds (CHS_MAX_CUSTOMER_DAYS_PER_BUILD) still has its baselines:
+    # the plain script scores the same ranges (which of them run: the test below).
+    assert steps_of(True, builds=3) == ["seed", "history_rebuild", "baselines", "daily_run"]
+
+
+@pytest.mark.parametrize("builds", [1, 4])
+def test_the_plain_script_runs_in_dbt_s_ranges_and_its_comparison_is_a_step_apart(
+    tmp_path: Path, builds: int
+) -> None:
+    """The plain script gets the customers (its ranges of days are dbt's for them) and its
+    comparison with dbt runs as a task of its own, outside the ratio's step; the compiled SQL
+    replays one build only, so a rebuild in several builds leaves it out."""
+    from benchmarks.bench.__main__ import Bench
+
+    bench = Bench(SIZES["medium"], 365, tmp_path)
+    bench.steps["history_rebuild"] = {"extra": {"builds": builds}}
+    tasks: list[tuple[str, tuple[str, ...]]] = []
+
+    def task(name: str, kind: str, data_dir: Path, *args: str) -> dict:
+        tasks.append((name, args))
+        return {"models": 17, "seconds": 1.0, "ranges": builds, "comparison": {"only_in_dbt": 0}}
+
+    bench.task = task  # type: ignore[method-assign]
+    bench.baselines(tmp_path / "history", tmp_path / "compiled")
+
+    names = [name for name, _ in tasks]
+    expected = ["plain_history", "plain_compare"]
+    assert names == (expected if builds > 1 else ["compiled_sql", *expected])
+    plain_args = dict(tasks)["plain_history"]
+    assert plain_args[plain_args.index("--customers") + 1] == "100000"
+    assert bench.facts["plain_comparison"] == {"only_in_dbt": 0}
