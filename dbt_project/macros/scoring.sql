@@ -142,30 +142,21 @@
 {#-
     The exact_sum of several columns of one row: each term rounded to `scale` decimals and added
     as a decimal, so the sum is the same to the last bit as exact_sum over the same terms as
-    rows (at the same scale), in whatever order. Null terms drop out; null when every term is
-    null. Terms are decimal(18, scale) and added as a balanced tree, so Spark's decimal
-    precision (38 at most, one more digit per addition) never has to drop a decimal.
-    Eighteen digits fit in 64 bits: DuckDB casts a double to them about five times faster than
-    to the 128 bits of decimal(30, 18), which this macro used before (16 such sums on every
-    customer-day, in the six dimensions and int_health__combined). The price is the range: a
-    term must be under 10^(18 - scale) in magnitude, 1,000 at the default 15 decimals, 10 at
-    weight_scale()'s 17. The terms summed here are scores of 0-100 times weights and recency
-    factors of 0-1 (the seeds' tests bound both), at 15 decimals, and those weights alone, at
-    17; a larger term stops the model on DuckDB (a conversion error), it is not cut. The five
-    marts of the default sample are identical to those of decimal(30, 18); the unrounded sums
-    moved by a unit or two of their last digit (at most 6e-14) on about a fifth of the rows.
+    rows, in whatever order. Null terms drop out; null when every term is null. Terms are
+    decimal(30, scale) and added as a balanced tree, so Spark's decimal precision (38 at most,
+    one more digit per addition) never has to drop a decimal.
 -#}
-{% macro row_exact_sum(expressions, scale=15) -%}
+{% macro row_exact_sum(expressions, scale=18) -%}
     case
         when {% for expression in expressions %}({{ expression }}) is not null{% if not loop.last %} or {% endif %}{% endfor %}
             then cast({{ balanced_decimal_sum(expressions, scale) }} as double)
     end
 {%- endmacro %}
 
-{#- The terms as decimal(18, scale), nulls as 0, added pairwise (a helper of row_exact_sum). -#}
+{#- The terms as decimal(30, scale), nulls as 0, added pairwise (a helper of row_exact_sum). -#}
 {% macro balanced_decimal_sum(expressions, scale) -%}
     {%- if expressions | length == 1 -%}
-        coalesce(cast({{ expressions[0] }} as decimal(18, {{ scale }})), cast(0 as decimal(18, {{ scale }})))
+        coalesce(cast({{ expressions[0] }} as decimal(30, {{ scale }})), cast(0 as decimal(30, {{ scale }})))
     {%- else -%}
         {%- set half = (expressions | length) // 2 -%}
         ({{ balanced_decimal_sum(expressions[:half], scale) }} + {{ balanced_decimal_sum(expressions[half:], scale) }})
@@ -182,17 +173,7 @@
         {%- do products.append('case when ' ~ value ~ ' is not null then ' ~ value ~ ' * ' ~ weight ~ ' end') -%}
         {%- do weights.append('case when ' ~ value ~ ' is not null then ' ~ weight ~ ' end') -%}
     {%- endfor -%}
-    {{ row_exact_sum(products) }} / nullif({{ row_exact_sum(weights, weight_scale()) }}, 0)
-{%- endmacro %}
-
-{#-
-    The scale row_exact_sum gives to terms of at most 1 (weights, times recency factors): 17
-    decimals, about as many as a double of that size holds. At 15, a weight of 0.2102241038134286
-    kept one digit less than its double, and a customer whose every metric scored 100 got a
-    weighted mean a few units of the last digit under 100 (and so a primary driver).
--#}
-{% macro weight_scale() -%}
-    {{ return(17) }}
+    {{ row_exact_sum(products) }} / nullif({{ row_exact_sum(weights) }}, 0)
 {%- endmacro %}
 
 {#-

@@ -16,8 +16,8 @@
     Wide: one row per customer and day throughout, each dimension a column (six joins of the
     sub-scores alone), with the weights in force pivoted to one row per weight set and day and
     the overrides to one row per customer and day. The dimensions' sentences stay in their
-    tables. Sums over the dimensions are exact (row_exact_sum): each term rounded (points to 15
-    decimals, weights to 17) and added as a decimal, so the same to the last bit in any order.
+    tables. Sums over the dimensions are exact (row_exact_sum): the same to the last bit as an
+    exact_sum over rows, in whatever order.
 -#}
 {%- set dimensions = var('dimensions') -%}
 {#- The driver's ties go to the first dimension by name, as an `order by dimension` would. -#}
@@ -175,7 +175,7 @@ weighted as (
 
     select
         *,
-        {{ row_exact_sum(weights_present, weight_scale()) }} as weight_present,
+        {{ row_exact_sum(weights_present) }} as weight_present,
         {% for dimension in dimensions -%}
             -- The points this dimension costs, before dividing by the weight present: the
             -- driver's order.
@@ -195,9 +195,7 @@ combined as (
             when weight_present > 0
                 then {{ clamp(row_exact_sum(weighted_scores) ~ ' / nullif(weight_present, 0)') }}
         end as computed_health_score,
-        100.0 * {{ ratio(
-            row_exact_sum(completeness_weights, weight_scale()), row_exact_sum(all_weights, weight_scale())
-        ) }}
+        100.0 * {{ ratio(row_exact_sum(completeness_weights), row_exact_sum(all_weights)) }}
             as data_completeness_pct,
         cast(
             {% for dimension in dimensions -%}
