@@ -11,6 +11,7 @@ import pytest
 
 from benchmarks.bench.results import (
     build_record,
+    chart_series,
     compute_ratios,
     draw_chart,
     format_table,
@@ -173,6 +174,24 @@ def test_chart_is_drawn_from_every_record_in_the_folder(tmp_path: Path) -> None:
     assert sorted(r["customers"] for r in records) == [10_000, 100_000]
     chart = draw_chart(records, tmp_path / "time_vs_size.png")
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_chart_has_a_series_per_step_and_history_length() -> None:
+    """Runs of different lengths are separate series (a 20-day run at a million customers is not
+    joined to a year at 100,000), the longest history first, each step's points by size."""
+    runs = [
+        build_record("small", 10_000, 365, date(2026, 12, 2), every_step(1.0), {}),
+        build_record("medium", 100_000, 365, date(2026, 12, 3), every_step(9.0), {}),
+        build_record("large", 1_000_000, 20, date(2026, 12, 5), every_step(5.0), {}),
+    ]
+    series = chart_series(runs)
+    first_two = [(step, days) for step, days, _ in series][:2]
+    assert first_two == [("ingestion", 365), ("bare_load", 365)]
+    by_key = {(step, days): points for step, days, points in series}
+    assert by_key[("history_rebuild", 365)] == [(10_000, 40.0), (100_000, 360.0)]
+    assert by_key[("history_rebuild", 20)] == [(1_000_000, 200.0)]
+    assert ("compiled_sql", 365) not in by_key  # not a compared step on the chart
+    assert {days for _, days, _ in series} == {365, 20}
 
 
 def test_sizes_and_their_cached_landing() -> None:

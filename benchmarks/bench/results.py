@@ -224,30 +224,50 @@ def latest_step_seconds(records: list[dict[str, Any]]) -> dict[tuple[int, int], 
     return latest
 
 
-def draw_chart(records: list[dict[str, Any]], out: Path) -> Path:
-    """Seconds of each compared step against customers (log-log), one line per step and history
-    length, the latest run of each size and length."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def chart_series(records: list[dict[str, Any]]) -> list[tuple[str, int, list[tuple[int, float]]]]:
+    """(step, days, [(customers, seconds)...]) for each compared step and history length, the
+    latest run of each size and length, in the order drawn (longest history first)."""
     latest = latest_step_seconds(records)
-    figure, axes = plt.subplots(figsize=(8, 5))
-    for days in sorted({days for days, _ in latest}):
+    series = []
+    for days in sorted({days for days, _ in latest}, reverse=True):
         runs = sorted((c, seconds) for (d, c), seconds in latest.items() if d == days)
         for step in CHART_STEPS:
             points = [(customers, seconds[step]) for customers, seconds in runs if step in seconds]
             if points:
-                xs, ys = zip(*points, strict=True)
-                axes.plot(xs, ys, marker="o", label=f"{step} ({days} days)")
+                series.append((step, days, points))
+    return series
+
+
+def draw_chart(records: list[dict[str, Any]], out: Path) -> Path:
+    """Seconds of each compared step against customers (log-log): one colour per step, one
+    marker and line style per history length, the latest run of each size and length."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    series = chart_series(records)
+    colours = {step: f"C{i}" for i, step in enumerate(CHART_STEPS)}
+    lengths = sorted({days for _, days, _ in series}, reverse=True)
+    styles = dict(zip(lengths, ["-", "--", ":", "-."] * len(lengths), strict=False))
+    markers = dict(zip(lengths, ["o", "s", "^", "D", "v", "P"] * len(lengths), strict=False))
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for step, days, points in series:
+        xs, ys = zip(*points, strict=True)
+        axes.plot(xs, ys, color=colours[step], linestyle=styles[days], marker=markers[days])
+    steps_drawn = [step for step in CHART_STEPS if any(s == step for s, _, _ in series)]
+    handles = [Line2D([], [], color=colours[step], label=step) for step in steps_drawn] + [
+        Line2D([], [], color="grey", linestyle=styles[d], marker=markers[d], label=f"{d} days")
+        for d in lengths
+    ]
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("customers")
     axes.set_ylabel("seconds")
     axes.set_title("make bench: time against size")
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize="small")
+    axes.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=120, bbox_inches="tight")
     plt.close(figure)
