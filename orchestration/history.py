@@ -162,7 +162,7 @@ def build_history(
     that fails (CalledProcessError naming its days). With `upstream_once`, the builds after
     the first select only the models that read the score days (`score_dated`), as the Dagster
     run does (its sources step builds the rest once). With `results`, each build's
-    `run_results.json` is kept there as `run_results-<n>.json`. Returns the ranges built."""
+    `run_results.json` and statements are kept there (`keep_build`). Returns the ranges built."""
     if dbt is None:
         from orchestration.project import dbt_executable
 
@@ -180,15 +180,29 @@ def build_history(
             [str(dbt), *args, *refresh], env=os.environ | score_date_env(start, end)
         )
         if results is not None:
-            results.mkdir(parents=True, exist_ok=True)
-            run_results = target_path(dbt_args) / "run_results.json"
-            if run_results.exists():
-                shutil.copy(run_results, results / f"run_results-{number}.json")
+            keep_build(target_path(dbt_args), results, number)
         if result.returncode != 0:
             raise subprocess.CalledProcessError(
                 result.returncode, f"dbt {' '.join(dbt_args)} for the days {start} to {end}"
             )
     return ranges
+
+
+def keep_build(target: Path, results: Path, number: int) -> None:
+    """What build `number` left in dbt's `target` folder, before the next overwrites it: its
+    `run_results.json` as `run_results-<n>.json`, and the statements it ran (`target/run`) and
+    the compiled queries behind them (`target/compiled`: an incremental model's `target/run`
+    holds its delete and insert, not the query of the new rows) as `run-<n>` and `compiled-<n>`,
+    from which the bench replays a rebuild in several builds."""
+    results.mkdir(parents=True, exist_ok=True)
+    run_results = target / "run_results.json"
+    if run_results.exists():
+        shutil.copy(run_results, results / f"run_results-{number}.json")
+    for folder in ("run", "compiled"):
+        kept = results / f"{folder}-{number}"
+        shutil.rmtree(kept, ignore_errors=True)
+        if (target / folder).is_dir():
+            shutil.copytree(target / folder, kept)
 
 
 def target_path(dbt_args: list[str]) -> Path:
@@ -221,7 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         "--customers", type=int, help="customers to plan for (default: the warehouse's)"
     )
     parser.add_argument(
-        "--results", type=Path, help="keep each build's run_results.json in this folder"
+        "--results",
+        type=Path,
+        help="keep each build's run_results.json and statements (target/run, target/compiled)"
+        " in this folder",
     )
     parser.add_argument(
         "--upstream-once",

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.bench.tasks import compiled_sql
+import pytest
+
+from benchmarks.bench.tasks import Build, compiled_sql, kept_builds
 
 WINDOW_MODEL = """create table "w"."main"."running__dbt_tmp" as (
     select i % 50 as k, sum(i) over (partition by i % 50 order by i) as s from range(200000) r(i)
@@ -34,7 +36,9 @@ def models(tmp_path: Path) -> Path:
 def test_each_model_is_profiled_and_its_costliest_operator_named(tmp_path: Path) -> None:
     profiles = tmp_path / "profiles"
     figures = compiled_sql(
-        models(tmp_path), ["running", "grouped", "as_view"], tmp_path / "w.duckdb", profiles
+        [Build(models(tmp_path), ["running", "grouped", "as_view"])],
+        tmp_path / "w.duckdb",
+        profiles,
     )
 
     # A view runs no query: DuckDB writes no profile for it, and it has none in the record.
@@ -57,7 +61,90 @@ def test_each_model_is_profiled_and_its_costliest_operator_named(tmp_path: Path)
 
 
 def test_without_a_profile_folder_no_profile_is_kept(tmp_path: Path) -> None:
-    figures = compiled_sql(models(tmp_path), ["running", "grouped"], tmp_path / "w.duckdb")
+    figures = compiled_sql([Build(models(tmp_path), ["running", "grouped"])], tmp_path / "w.duckdb")
 
     assert "model_profiles" not in figures
     assert set(figures["model_seconds"]) == {"running", "grouped"}
+
+
+# An incremental model by day as dbt-duckdb runs it: the first build creates the table, a later
+# one deletes the days of its new rows and inserts them from a temporary table that dbt builds
+# from the compiled query (not in target/run).
+DAYS_QUERY = "select d as day, d * {factor} as value from range({first}, {last}) r(d)"
+FIRST_BUILD = """create table "w"."main"."history" as (
+    {query}
+);
+"""
+LATER_BUILD = """delete from "w"."main"."history"
+    where (day) in (select (day) from "history__dbt_tmp20261205040000123456");
+insert into "w"."main"."history" ("day", "value")
+    (select "day", "value" from "history__dbt_tmp20261205040000123456")
+"""
+
+
+def kept_build(folder: Path, number: int, run_sql: str, query: str) -> None:
+    """What orchestration.history keeps of a build: run_results, target/run, target/compiled."""
+    for kind, text in (("run", run_sql), ("compiled", query)):
+        statement = folder / f"{kind}-{number}" / "customer_health" / "models" / "history.sql"
+        statement.parent.mkdir(parents=True)
+        statement.write_text(text)
+    results = {"results": [{"unique_id": "model.customer_health.history"}]}
+    (folder / f"run_results-{number}.json").write_text(json.dumps(results))
+
+
+def test_a_rebuild_in_several_builds_is_replayed_build_after_build(tmp_path: Path) -> None:
+    kept = tmp_path / "kept"
+    first = DAYS_QUERY.format(factor=1, first=0, last=10)
+    kept_build(kept, 1, FIRST_BUILD.format(query=first), first)
+    # The second build scores days 5-14 again with other values: 5-9 are replaced, 10-14 added.
+    kept_build(kept, 2, LATER_BUILD, DAYS_QUERY.format(factor=100, first=5, last=15))
+    builds = kept_builds(kept)
+    assert [build.order for build in builds] == [["history"], ["history"]]
+
+    figures = compiled_sql(builds, tmp_path / "w.duckdb", tmp_path / "profiles")
+
+    assert figures["builds"] == 2 and figures["models"] == 1
+    assert figures["rows_differ"] == {"main.history": [None, 15]}  # no dbt rebuild before it
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        rows = con.execute("select day, value from main.history order by day").fetchall()
+        temporary = con.execute(
+            "select count(*) from duckdb_tables() where table_name like 'history__dbt_tmp%'"
+        ).fetchone()[0]
+    assert rows == [(day, day if day < 5 else 100 * day) for day in range(15)]
+    assert temporary == 0
+    # One profile per statement that ran a query, under the build's folder, summed per model.
+    assert (tmp_path / "profiles" / "build-1" / "history.json").exists()
+    assert (tmp_path / "profiles" / "build-2" / "history.json").exists()  # the new rows
+    assert (tmp_path / "profiles" / "build-2" / "history.2.json").exists()  # the delete
+    assert (tmp_path / "profiles" / "build-2" / "history.3.json").exists()  # the insert
+    assert figures["model_profiles"]["history"]["seconds"] > 0
+    assert set(figures["model_seconds"]) == {"history"}
+
+
+def test_an_incremental_run_without_its_compiled_query_is_an_error(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    (run_dir / "m").mkdir(parents=True)
+    (run_dir / "m" / "history.sql").write_text(LATER_BUILD)
+    with pytest.raises(ValueError, match="no compiled query"):
+        compiled_sql([Build(run_dir, ["history"])], tmp_path / "w.duckdb")
+
+
+def test_the_replay_is_checked_against_dbt_s_rows(tmp_path: Path) -> None:
+    """The replay runs on the warehouse dbt built: each table it rebuilds must end with dbt's
+    row count, or it did other work and the ratio would compare unlike things."""
+    import duckdb
+
+    kept = tmp_path / "kept"
+    first = DAYS_QUERY.format(factor=1, first=0, last=10)
+    kept_build(kept, 1, FIRST_BUILD.format(query=first), first)
+    kept_build(kept, 2, LATER_BUILD, DAYS_QUERY.format(factor=100, first=5, last=15))
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table main.history as select range as day, 0 as value from range(15)")
+    assert compiled_sql(kept_builds(kept), warehouse)["rows_differ"] == {}
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from main.history where day >= 12")
+    assert compiled_sql(kept_builds(kept), warehouse)["rows_differ"] == {"main.history": [12, 15]}

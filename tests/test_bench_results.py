@@ -257,8 +257,8 @@ def test_no_baselines_runs_dbt_s_rebuild_and_daily_run_alone(tmp_path: Path) -> 
         bench.history = history  # type: ignore[method-assign]
         bench.baselines = lambda *args: ran.append("baselines")  # type: ignore[method-assign]
         warehouse_dir = work / "history"
-        (warehouse_dir / "target" / "run").mkdir(parents=True)
-        (warehouse_dir / "target" / "run_results.json").write_text("{}")
+        (warehouse_dir / "run_results" / "run-1").mkdir(parents=True)
+        (warehouse_dir / "run_results" / "run_results-1.json").write_text("{}")
         bench.history_side_by_side(warehouse_dir)
         return ran
 
@@ -275,7 +275,7 @@ def test_the_plain_script_runs_in_dbt_s_ranges_and_its_comparison_is_a_step_apar
 ) -> None:
     """The plain script gets the customers (its ranges of days are dbt's for them) and its
     comparison with dbt runs as a task of its own, outside the ratio's step; the compiled SQL
-    replays one build only, so a rebuild in several builds leaves it out."""
+    replays every build the rebuild kept, one or several."""
     from benchmarks.bench.__main__ import Bench
 
     bench = Bench(SIZES["medium"], 365, tmp_path)
@@ -284,14 +284,41 @@ def test_the_plain_script_runs_in_dbt_s_ranges_and_its_comparison_is_a_step_apar
 
     def task(name: str, kind: str, data_dir: Path, *args: str) -> dict:
         tasks.append((name, args))
-        return {"models": 17, "seconds": 1.0, "ranges": builds, "comparison": {"only_in_dbt": 0}}
+        return {
+            "models": 17, "builds": builds, "seconds": 1.0, "ranges": builds,
+            "comparison": {"only_in_dbt": 0},
+        }  # fmt: skip
 
     bench.task = task  # type: ignore[method-assign]
     bench.baselines(tmp_path / "history", tmp_path / "compiled")
 
     names = [name for name, _ in tasks]
     expected = ["plain_history", "plain_compare"]
-    assert names == (expected if builds > 1 else ["compiled_sql", *expected])
+    assert names == ["compiled_sql", *expected]
+    compiled_args = dict(tasks)["compiled_sql"]
+    assert compiled_args[compiled_args.index("--builds") + 1] == str(tmp_path / "compiled")
     plain_args = dict(tasks)["plain_history"]
     assert plain_args[plain_args.index("--customers") + 1] == "100000"
     assert bench.facts["plain_comparison"] == {"only_in_dbt": 0}
+
+
+def test_no_plain_keeps_the_compiled_sql_and_leaves_out_the_plain_script(tmp_path: Path) -> None:
+    """`--no-plain` (a long history): dbt against its compiled SQL only, no plain script and no
+    comparison; its record is named `-compiled`."""
+    from benchmarks.bench.__main__ import Bench
+
+    bench = Bench(SIZES["medium"], 365, tmp_path, with_plain=False)
+    tasks: list[str] = []
+
+    def task(name: str, kind: str, data_dir: Path, *args: str) -> dict:
+        tasks.append(name)
+        return {"models": 17, "builds": 4, "seconds": 1.0}
+
+    bench.task = task  # type: ignore[method-assign]
+    bench.baselines(tmp_path / "history", tmp_path / "compiled")
+
+    assert tasks == ["compiled_sql"]
+    assert bench.facts["plain_comparison"] is None
+    assert record_path(tmp_path, "medium", date(2026, 12, 5), 365, part="compiled").name == (
+        "medium-compiled-2026-12-05.json"
+    )

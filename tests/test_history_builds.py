@@ -106,8 +106,9 @@ def test_customers_are_counted_in_the_warehouse(tmp_path: Path) -> None:
 
 
 def _fake_dbt(tmp_path: Path, fail_on: str | None = None) -> Path:
-    """A `dbt` that records its arguments and days, writes a run_results.json into its
-    --target-path, and fails on the build starting on `fail_on`."""
+    """A `dbt` that records its arguments and days, writes a run_results.json and a statement
+    (target/run and target/compiled) into its --target-path, and fails on the build starting
+    on `fail_on`."""
     script = tmp_path / "dbt-stand-in"
     calls = tmp_path / "calls.txt"
     script.write_text(
@@ -118,6 +119,9 @@ def _fake_dbt(tmp_path: Path, fail_on: str | None = None) -> Path:
         'mkdir -p "$target"\n'
         'echo "{\\"results\\": [], \\"from\\": \\"$CHS_SCORE_FROM_DATE\\"}"'
         ' > "$target/run_results.json"\n'
+        'mkdir -p "$target/run/m" "$target/compiled/m"\n'
+        'echo "insert -- $CHS_SCORE_FROM_DATE" > "$target/run/m/model.sql"\n'
+        'echo "select -- $CHS_SCORE_FROM_DATE" > "$target/compiled/m/model.sql"\n'
         f'[ "$CHS_SCORE_FROM_DATE" = "{fail_on}" ] && exit 2\n'
         "exit 0\n"
     )
@@ -151,9 +155,14 @@ def test_each_piece_is_built_in_order_and_a_failure_stops_the_rest(
         f"2026-06-04 2026-06-05 run --select x --target-path {target}",
         f"2026-06-06 2026-06-07 run --select x --target-path {target}",
     ]
-    kept = sorted(path.name for path in (tmp_path / "results").iterdir())
+    kept = sorted(path.name for path in (tmp_path / "results").iterdir() if path.is_file())
     assert kept == ["run_results-1.json", "run_results-2.json", "run_results-3.json"]
     assert '"from": "2026-06-04"' in (tmp_path / "results" / "run_results-2.json").read_text()
+    # Each build's statements too, before the next build overwrote them (the bench replays them).
+    for number, first in enumerate(["2026-06-01", "2026-06-04", "2026-06-06"], start=1):
+        for folder, verb in (("run", "insert"), ("compiled", "select")):
+            statement = tmp_path / "results" / f"{folder}-{number}" / "m" / "model.sql"
+            assert statement.read_text().strip() == f"{verb} -- {first}"
 
     (tmp_path / "calls.txt").unlink()
     failing = _fake_dbt(tmp_path, fail_on="2026-06-04")

@@ -49,9 +49,16 @@ T = TypeVar("T")
 class Bench:
     """One run: the steps in order, each a child process, their figures collected."""
 
-    def __init__(self, size: Size, days: int, bench_dir: Path, with_baselines: bool = True) -> None:
+    def __init__(
+        self,
+        size: Size,
+        days: int,
+        bench_dir: Path,
+        with_baselines: bool = True,
+        with_plain: bool = True,
+    ) -> None:
         self.size, self.days, self.bench_dir = size, days, bench_dir
-        self.with_baselines = with_baselines
+        self.with_baselines, self.with_plain = with_baselines, with_plain
         self.first, self.last = history_dates(days, END_DATE)
         self.landing = landing_cache(bench_dir, size, days)
         self.work = bench_dir / size.name / f"run-{days}d"
@@ -214,11 +221,11 @@ class Bench:
         history = ["run", "--quiet", "--select", "+customer_health_daily"]
         self.history("history_rebuild", warehouse_dir, *history,
                      days=(self.first, self.last), full_refresh=True)  # fmt: skip
-        # Keep the rebuild's compiled statements: the daily run overwrites target/.
+        # Keep the statements of the rebuild's builds (`orchestration.history --results` kept
+        # each): the warehouse folder goes at the end of the run.
         compiled = self.work / "compiled"
         shutil.rmtree(compiled, ignore_errors=True)
-        shutil.copytree(warehouse_dir / "target" / "run", compiled / "run")
-        shutil.copy(warehouse_dir / "target" / "run_results.json", compiled / "run_results.json")
+        shutil.copytree(warehouse_dir / "run_results", compiled)
         if self.with_baselines:
             self.baselines(warehouse_dir, compiled)
         else:
@@ -231,22 +238,24 @@ class Bench:
 
     def baselines(self, warehouse_dir: Path, compiled: Path) -> None:
         """Steps b and d of the history: the compiled SQL in one connection, the plain script.
-        A rebuild in several builds keeps the plain script, scored in the same ranges of days
-        (the task reads them from the same budget), and leaves out the compiled SQL: target/run
-        holds the last build's statements only, and replaying them is not the rebuild."""
+        A rebuild in several builds is replayed build after build (each build's statements, the
+        later ones incremental where dbt's were), and the plain script scores the same ranges of
+        days (the task reads them from the same budget)."""
         warehouse = warehouse_dir / "warehouse.duckdb"
-        builds = self.steps["history_rebuild"]["extra"]["builds"]
-        if builds > 1:
-            print(f"[bench] SKIPPED the compiled SQL: the rebuild took {builds} builds "
-                  "(CHS_MAX_CUSTOMER_DAYS_PER_BUILD)", flush=True)  # fmt: skip
-        else:
-            with_connection = self.baseline("compiled_sql", lambda: self.task(
-                "compiled_sql", "compiled-sql", warehouse_dir, "--run-dir", str(compiled / "run"),
-                "--order", str(compiled / "run_results.json"), "--warehouse", str(warehouse),
-            ))  # fmt: skip
-            if with_connection is not None:
-                print(f"[bench] compiled SQL: {with_connection['models']} models", flush=True)
-        if PLAIN_SCRIPT.exists():
+        with_connection = self.baseline("compiled_sql", lambda: self.task(
+            "compiled_sql", "compiled-sql", warehouse_dir, "--builds", str(compiled),
+            "--warehouse", str(warehouse),
+        ))  # fmt: skip
+        if with_connection is not None:
+            builds = with_connection["builds"]
+            print(f"[bench] compiled SQL: {with_connection['models']} models in {builds} "
+                  f"build{'' if builds == 1 else 's'}", flush=True)  # fmt: skip
+        if not self.with_plain:
+            # --no-plain: dbt against its compiled SQL only (dbt_overhead_ratio), for a long
+            # history where the plain script and its comparison take as long as both.
+            self.facts["plain_comparison"] = None
+            print("[bench] SKIPPED (b) the plain script (--no-plain)", flush=True)
+        elif PLAIN_SCRIPT.exists():
             plain = self.baseline("plain_history", lambda: self.task(
                 "plain_history", "plain-history", warehouse_dir, "--warehouse", str(warehouse),
                 "--first", self.first.isoformat(), "--last", self.last.isoformat(),
@@ -371,14 +380,31 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out the compiled SQL and the plain script (steps b and d): dbt's rebuild and "
         "daily run alone, for a long history",
     )
+    parser.add_argument(
+        "--no-plain",
+        action="store_true",
+        help="leave out the plain script and its comparison (step b): dbt's rebuild against its "
+        "compiled SQL (step d) on a long history",
+    )
     args = parser.parse_args(argv)
     if args.no_pipeline and args.pipeline_only:
         parser.error("--no-pipeline and --pipeline-only leave nothing to run")
     bench_dir = args.bench_dir.resolve()
-    bench = Bench(SIZES[args.size], args.days, bench_dir, with_baselines=not args.no_baselines)
+    bench = Bench(
+        SIZES[args.size],
+        args.days,
+        bench_dir,
+        with_baselines=not args.no_baselines,
+        with_plain=not args.no_plain,
+    )
     record = bench.run(with_pipeline=not args.no_pipeline, with_history=not args.pipeline_only)
     run_date = date.fromisoformat(record["run_date"])
-    part = "pipeline" if args.pipeline_only else "dbt" if args.no_baselines else ""
+    part = (
+        "pipeline" if args.pipeline_only
+        else "dbt" if args.no_baselines
+        else "compiled" if args.no_plain
+        else ""
+    )  # fmt: skip
     path = write_record(record, record_path(bench_dir, args.size, run_date, args.days, part=part))
     chart = draw_chart(read_records(bench_dir), bench_dir / "time_vs_size.png")
     print()
