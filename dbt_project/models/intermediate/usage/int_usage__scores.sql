@@ -745,4 +745,3 @@ final as (
 )
 
 select * from final
-{{ storage_order('customer_id, score_date') }}
