@@ -22,19 +22,19 @@ qualify overrides.valid_from = max(overrides.valid_from) over (
 -- aggregate, which spills); six joins of the day spine to the six tables ran out of memory at
 -- 100,000 customers x 90 days under a 14 GB limit, as they did in dbt's int_health__combined.
 create or replace temp table dimension_values as
-select customer_id, score_date, max(usage_score) as usage_score, max(usage_detail) as usage_detail, max(support_score) as support_score, max(support_detail) as support_detail, max(satisfaction_score) as satisfaction_score, max(satisfaction_detail) as satisfaction_detail, max(financial_score) as financial_score, max(financial_detail) as financial_detail, max(relationship_score) as relationship_score, max(relationship_detail) as relationship_detail, max(engagement_score) as engagement_score, max(engagement_detail) as engagement_detail
+select customer_id, score_date, max(usage_score) as usage_score, max(support_score) as support_score, max(satisfaction_score) as satisfaction_score, max(financial_score) as financial_score, max(relationship_score) as relationship_score, max(engagement_score) as engagement_score
 from (
-    select customer_id, score_date, usage_score, usage_detail, null::double as support_score, null::varchar as support_detail, null::double as satisfaction_score, null::varchar as satisfaction_detail, null::double as financial_score, null::varchar as financial_detail, null::double as relationship_score, null::varchar as relationship_detail, null::double as engagement_score, null::varchar as engagement_detail from usage_scores
+    select customer_id, score_date, usage_score, null::double as support_score, null::double as satisfaction_score, null::double as financial_score, null::double as relationship_score, null::double as engagement_score from usage_scores
     union all
-    select customer_id, score_date, null::double as usage_score, null::varchar as usage_detail, support_score, support_detail, null::double as satisfaction_score, null::varchar as satisfaction_detail, null::double as financial_score, null::varchar as financial_detail, null::double as relationship_score, null::varchar as relationship_detail, null::double as engagement_score, null::varchar as engagement_detail from support_scores
+    select customer_id, score_date, null::double as usage_score, support_score, null::double as satisfaction_score, null::double as financial_score, null::double as relationship_score, null::double as engagement_score from support_scores
     union all
-    select customer_id, score_date, null::double as usage_score, null::varchar as usage_detail, null::double as support_score, null::varchar as support_detail, satisfaction_score, satisfaction_detail, null::double as financial_score, null::varchar as financial_detail, null::double as relationship_score, null::varchar as relationship_detail, null::double as engagement_score, null::varchar as engagement_detail from satisfaction_scores
+    select customer_id, score_date, null::double as usage_score, null::double as support_score, satisfaction_score, null::double as financial_score, null::double as relationship_score, null::double as engagement_score from satisfaction_scores
     union all
-    select customer_id, score_date, null::double as usage_score, null::varchar as usage_detail, null::double as support_score, null::varchar as support_detail, null::double as satisfaction_score, null::varchar as satisfaction_detail, financial_score, financial_detail, null::double as relationship_score, null::varchar as relationship_detail, null::double as engagement_score, null::varchar as engagement_detail from financial_scores
+    select customer_id, score_date, null::double as usage_score, null::double as support_score, null::double as satisfaction_score, financial_score, null::double as relationship_score, null::double as engagement_score from financial_scores
     union all
-    select customer_id, score_date, null::double as usage_score, null::varchar as usage_detail, null::double as support_score, null::varchar as support_detail, null::double as satisfaction_score, null::varchar as satisfaction_detail, null::double as financial_score, null::varchar as financial_detail, relationship_score, relationship_detail, null::double as engagement_score, null::varchar as engagement_detail from relationship_scores
+    select customer_id, score_date, null::double as usage_score, null::double as support_score, null::double as satisfaction_score, null::double as financial_score, relationship_score, null::double as engagement_score from relationship_scores
     union all
-    select customer_id, score_date, null::double as usage_score, null::varchar as usage_detail, null::double as support_score, null::varchar as support_detail, null::double as satisfaction_score, null::varchar as satisfaction_detail, null::double as financial_score, null::varchar as financial_detail, null::double as relationship_score, null::varchar as relationship_detail, engagement_score, engagement_detail from engagement_scores
+    select customer_id, score_date, null::double as usage_score, null::double as support_score, null::double as satisfaction_score, null::double as financial_score, null::double as relationship_score, engagement_score from engagement_scores
 )
 group by customer_id, score_date;
 
@@ -73,22 +73,16 @@ wide as (
         in_scope.score_date,
         weights.weight_set,
         coalesce(usage_override.override_score, dimension_values.usage_score) as usage_score,
-        dimension_values.usage_detail,
         weights.usage as usage_weight,
         coalesce(support_override.override_score, dimension_values.support_score) as support_score,
-        dimension_values.support_detail,
         weights.support as support_weight,
         coalesce(satisfaction_override.override_score, dimension_values.satisfaction_score) as satisfaction_score,
-        dimension_values.satisfaction_detail,
         weights.satisfaction as satisfaction_weight,
         coalesce(financial_override.override_score, dimension_values.financial_score) as financial_score,
-        dimension_values.financial_detail,
         weights.financial as financial_weight,
         coalesce(relationship_override.override_score, dimension_values.relationship_score) as relationship_score,
-        dimension_values.relationship_detail,
         weights.relationship as relationship_weight,
         coalesce(engagement_override.override_score, dimension_values.engagement_score) as engagement_score,
-        dimension_values.engagement_detail,
         weights.engagement as engagement_weight
     from in_scope
     left join (select distinct score_date, weight_set from weights_in_force) as own_set
@@ -139,7 +133,7 @@ summed as (
         list_aggregate([usage_weight, support_weight, satisfaction_weight, financial_weight, relationship_weight, engagement_weight], 'fsum') as weight_total,
         -- The driver: the dimension costing the most points (ties: by name).
         list_sort(list_filter(
-            [{'points_lost': -(usage_weight * (100 - usage_score)), 'dimension': 'usage', 'detail': usage_detail}, {'points_lost': -(support_weight * (100 - support_score)), 'dimension': 'support', 'detail': support_detail}, {'points_lost': -(satisfaction_weight * (100 - satisfaction_score)), 'dimension': 'satisfaction', 'detail': satisfaction_detail}, {'points_lost': -(financial_weight * (100 - financial_score)), 'dimension': 'financial', 'detail': financial_detail}, {'points_lost': -(relationship_weight * (100 - relationship_score)), 'dimension': 'relationship', 'detail': relationship_detail}, {'points_lost': -(engagement_weight * (100 - engagement_score)), 'dimension': 'engagement', 'detail': engagement_detail}],
+            [{'points_lost': -(usage_weight * (100 - usage_score)), 'dimension': 'usage'}, {'points_lost': -(support_weight * (100 - support_score)), 'dimension': 'support'}, {'points_lost': -(satisfaction_weight * (100 - satisfaction_score)), 'dimension': 'satisfaction'}, {'points_lost': -(financial_weight * (100 - financial_score)), 'dimension': 'financial'}, {'points_lost': -(relationship_weight * (100 - relationship_score)), 'dimension': 'relationship'}, {'points_lost': -(engagement_weight * (100 - engagement_score)), 'dimension': 'engagement'}],
             lambda x: x.points_lost is not null
         ))[1] as driver
     from wide
@@ -156,7 +150,6 @@ aggregated as (
         100.0 * cast(weight_with_data as double) / nullif(cast(weight_total as double), 0) as data_completeness_pct,
         len(list_filter([usage_score * usage_weight, support_score * support_weight, satisfaction_score * satisfaction_weight, financial_score * financial_weight, relationship_score * relationship_weight, engagement_score * engagement_weight], lambda x: x is not null)) as dimensions_scored,
         case when -driver.points_lost / nullif(weight_present, 0) > 0 then driver.dimension end as primary_driver,
-        case when -driver.points_lost / nullif(weight_present, 0) > 0 then driver.detail end as driver_detail,
         -- A dimension without a weight in the set is left out, as if it had no row.
         case when usage_weight is not null then usage_score end as usage_score,
         usage_weight,
@@ -199,6 +192,114 @@ from aggregated
 cross join settings
 left join override_summary
     on aggregated.customer_id = override_summary.customer_id and aggregated.score_date = override_summary.score_date;
+
+-- The primary driver's sentence, built for the driver only, from its dimension's row of the day
+-- (null when a part of it is missing; not filtered on: DuckDB would push the filter into the
+-- scan of every dimension row and build every sentence to test it).
+create or replace temp table driver_details as
+select * from (
+    select c.customer_id, c.score_date,
+        'usage: ' || whole_text(d.active_users) || ' of '
+        || coalesce(whole_text(d.seats_purchased), '?') || ' seats and '
+        || whole_text(d.features_used) || ' of '
+        || coalesce(whole_text(d.features_available), '?') || ' features used in the last '
+        || whole_text(d.window_days) || ' days'
+        || coalesce(
+            ', events ' || case when d.events_trend_pct < 0 then 'down ' else 'up ' end
+            || whole_text(abs(d.events_trend_pct)) || '% on the window before',
+            ''
+        ) as driver_detail
+    from combined as c
+    inner join usage_scores as d on c.customer_id = d.customer_id and c.score_date = d.score_date
+    where c.primary_driver = 'usage'
+
+    union all
+
+    select c.customer_id, c.score_date,
+        case
+            when d.is_support_silence
+                then 'support: no ticket in the last ' || whole_text(d.window_days) || ' days from a '
+                    || whole_text(d.seats_purchased) || '-seat account with low usage (silence, not health)'
+            else 'support: ' || whole_text(d.tickets_opened) || ' tickets in the last '
+                || whole_text(d.window_days) || ' days, '
+                || whole_text(d.urgent_high_tickets) || ' high or urgent, '
+                || whole_text(d.resolution_sla_breaches) || ' past the resolution SLA'
+                || coalesce(', ticket CSAT ' || cast(round(d.avg_ticket_csat, 1) as varchar) || ' of 5', '')
+        end
+    from combined as c
+    inner join support_scores as d on c.customer_id = d.customer_id and c.score_date = d.score_date
+    where c.primary_driver = 'support'
+
+    union all
+
+    select c.customer_id, c.score_date,
+        'satisfaction: '
+        || coalesce(
+            'latest NPS ' || whole_text(d.latest_nps) || ' (' || d.nps_category || ') '
+            || whole_text(d.latest_nps_age_days) || ' days ago',
+            'no NPS answer'
+        )
+        || coalesce(', CSAT ' || whole_text(d.csat_pct) || '/100', '')
+        || coalesce(', micro-ratings ' || whole_text(d.micro_rating_pct) || '/100', '')
+        || coalesce(', CSM pulse ' || whole_text(d.csm_pulse_pct) || '/100', '')
+    from combined as c
+    inner join satisfaction_scores as d on c.customer_id = d.customer_id and c.score_date = d.score_date
+    where c.primary_driver = 'satisfaction'
+
+    union all
+
+    select c.customer_id, c.score_date,
+        'financial: '
+        || case
+            when d.overdue_amount > 0
+                then whole_text(d.overdue_amount) || ' overdue ('
+                    || cast(round(d.overdue_to_mrr_ratio, 1) as varchar) || 'x MRR), '
+            else 'nothing overdue, '
+        end
+        || 'up to ' || whole_text(d.max_days_past_due) || ' days past due, '
+        || whole_text(d.failed_payments) || ' failed payments in the last '
+        || whole_text(d.window_days) || ' days'
+        || coalesce(', ' || whole_text(d.late_paid_pct) || '% of invoices paid late', '')
+    from combined as c
+    inner join financial_scores as d on c.customer_id = d.customer_id and c.score_date = d.score_date
+    where c.primary_driver = 'financial'
+
+    union all
+
+    select c.customer_id, c.score_date,
+        'relationship: '
+        || coalesce('term ends in ' || whole_text(d.days_to_term_end) || ' days, ', 'no term end, ')
+        || whole_text(d.renewals_completed) || ' renewals, '
+        || whole_text(d.tenure_days) || ' days of tenure'
+        || case
+            when d.contraction_pct > 0
+                then ', MRR down ' || whole_text(d.contraction_pct) || '% on '
+                    || whole_text(d.window_days) || ' days ago'
+            when d.expansion_status = 'backed' then ', expansion backed by engagement'
+            when d.expansion_status = 'not_backed' then ', expansion not backed by engagement (neutral)'
+            else ''
+        end
+    from combined as c
+    inner join relationship_scores as d on c.customer_id = d.customer_id and c.score_date = d.score_date
+    where c.primary_driver = 'relationship'
+
+    union all
+
+    select c.customer_id, c.score_date,
+        'engagement: ' || whole_text(d.touchpoints) || ' touchpoints in the last '
+        || whole_text(d.window_days) || ' days worth '
+        || whole_text(d.gross_points) || ' points after decay, last one '
+        || whole_text(d.days_since_last_touchpoint) || ' days ago'
+        || case
+            when d.silent_weeks > 0
+                then ' (' || whole_text(d.silent_weeks) || ' weeks of silence cost '
+                    || whole_text(d.silence_penalty_points) || ' points)'
+            else ''
+        end
+    from combined as c
+    inner join engagement_scores as d on c.customer_id = d.customer_id and c.score_date = d.score_date
+    where c.primary_driver = 'engagement'
+);
 
 -- Segments: thresholds and churn-risk bands in force, advocacy, hard rules, churning.
 create or replace temp table segmented as

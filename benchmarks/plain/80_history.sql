@@ -17,6 +17,7 @@ with ranked as (
 
 select
     combined.*,
+    driver_details.driver_detail,
     lifecycle.customer_name,
     lifecycle.plan,
     lifecycle.csm_owner,
@@ -66,7 +67,9 @@ left join ranked
 left join relationship_scores
     on combined.customer_id = relationship_scores.customer_id and combined.score_date = relationship_scores.score_date
 left join support_scores
-    on combined.customer_id = support_scores.customer_id and combined.score_date = support_scores.score_date;
+    on combined.customer_id = support_scores.customer_id and combined.score_date = support_scores.score_date
+left join driver_details
+    on combined.customer_id = driver_details.customer_id and combined.score_date = driver_details.score_date;
 
 -- The first range creates the table, the later ones add their rows; a later range's anchors
 -- also hold each customer's last decisive day before it, from the rows written before (as dbt's

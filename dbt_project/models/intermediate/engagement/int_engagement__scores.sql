@@ -359,17 +359,7 @@ final as (
         {% for metric in metrics -%}
             dimension_scores.{{ metric }}_score,
         {% endfor -%}
-        dimension_scores.engagement_score_raw as engagement_score,
-        'engagement: ' || {{ whole_text('metrics.touchpoints') }} || ' touchpoints in the last '
-        || {{ whole_text('metrics.window_days') }} || ' days worth '
-        || {{ whole_text('metrics.gross_points') }} || ' points after decay, last one '
-        || {{ whole_text('metrics.days_since_last_touchpoint') }} || ' days ago'
-        || case
-            when metrics.silent_weeks > 0
-                then ' (' || {{ whole_text('metrics.silent_weeks') }} || ' weeks of silence cost '
-                    || {{ whole_text('metrics.silence_penalty_points') }} || ' points)'
-            else ''
-        end as engagement_detail
+        dimension_scores.engagement_score_raw as engagement_score
 
     from metrics
     inner join dimension_scores

@@ -218,19 +218,7 @@ final as (
         {% for metric in metrics -%}
             dimension_scores.{{ metric }}_score,
         {% endfor -%}
-        dimension_scores.financial_score_raw as financial_score,
-        'financial: '
-        || case
-            when metrics.overdue_amount > 0
-                then {{ whole_text('metrics.overdue_amount') }} || ' overdue ('
-                    || {{ as_text('round(metrics.overdue_to_mrr_ratio, 1)') }} || 'x MRR), '
-            else 'nothing overdue, '
-        end
-        || 'up to ' || {{ whole_text('metrics.max_days_past_due') }} || ' days past due, '
-        || {{ whole_text('metrics.failed_payments') }} || ' failed payments in the last '
-        || {{ whole_text('metrics.window_days') }} || ' days'
-        || coalesce(', ' || {{ whole_text('metrics.late_paid_pct') }} || '% of invoices paid late', '')
-            as financial_detail
+        dimension_scores.financial_score_raw as financial_score
 
     from metrics
     inner join dimension_scores

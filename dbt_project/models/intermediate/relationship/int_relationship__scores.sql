@@ -265,19 +265,7 @@ final as (
         {{ clamp(
             'dimension_scores.relationship_score_raw + case when upsell.expansion_status = \'backed\''
             ~ ' then upsell.expansion_bonus_points else 0 end'
-        ) }} as relationship_score,
-        'relationship: '
-        || coalesce('term ends in ' || {{ whole_text('metrics.days_to_term_end') }} || ' days, ', 'no term end, ')
-        || {{ whole_text('metrics.renewals_completed') }} || ' renewals, '
-        || {{ whole_text('metrics.tenure_days') }} || ' days of tenure'
-        || case
-            when metrics.contraction_pct > 0
-                then ', MRR down ' || {{ whole_text('metrics.contraction_pct') }} || '% on '
-                    || {{ whole_text('metrics.window_days') }} || ' days ago'
-            when upsell.expansion_status = 'backed' then ', expansion backed by engagement'
-            when upsell.expansion_status = 'not_backed' then ', expansion not backed by engagement (neutral)'
-            else ''
-        end as relationship_detail
+        ) }} as relationship_score
 
     from metrics
     inner join dimension_scores

@@ -605,17 +605,7 @@ final as (
             when metrics.has_recent_detractor
                 then least(dimension_scores.satisfaction_score_raw, metrics.detractor_cap_score)
             else dimension_scores.satisfaction_score_raw
-        end as satisfaction_score,
-        'satisfaction: '
-        || coalesce(
-            'latest NPS ' || {{ whole_text('metrics.latest_nps') }} || ' (' || metrics.nps_category || ') '
-            || {{ whole_text('metrics.latest_nps_age_days') }} || ' days ago',
-            'no NPS answer'
-        )
-        || coalesce(', CSAT ' || {{ whole_text('metrics.csat_pct') }} || '/100', '')
-        || coalesce(', micro-ratings ' || {{ whole_text('metrics.micro_rating_pct') }} || '/100', '')
-        || coalesce(', CSM pulse ' || {{ whole_text('metrics.csm_pulse_pct') }} || '/100', '')
-            as satisfaction_detail
+        end as satisfaction_score
 
     from metrics
     inner join dimension_scores

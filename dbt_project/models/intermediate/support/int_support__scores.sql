@@ -157,13 +157,7 @@ with_tickets as (
             dimension_scores.{{ metric }}_score,
         {% endfor -%}
         false as is_support_silence,
-        dimension_scores.support_score_raw as support_score,
-        'support: ' || {{ whole_text('metrics.tickets_opened') }} || ' tickets in the last '
-        || {{ whole_text('metrics.window_days') }} || ' days, '
-        || {{ whole_text('metrics.urgent_high_tickets') }} || ' high or urgent, '
-        || {{ whole_text('metrics.resolution_sla_breaches') }} || ' past the resolution SLA'
-        || coalesce(', ticket CSAT ' || {{ as_text('round(metrics.avg_ticket_csat, 1)') }} || ' of 5', '')
-            as support_detail
+        dimension_scores.support_score_raw as support_score
 
     from metrics
     inner join dimension_scores
@@ -227,10 +221,7 @@ final as (
             cast(null as double) as {{ metric }}_score,
         {% endfor -%}
         true as is_support_silence,
-        support_silence_score as support_score,
-        'support: no ticket in the last ' || {{ whole_text('window_days') }} || ' days from a '
-        || {{ whole_text('seats_purchased') }} || '-seat account with low usage (silence, not health)'
-            as support_detail
+        support_silence_score as support_score
 
     from silent
 

@@ -724,17 +724,7 @@ final as (
         {% for metric in metrics -%}
             dimension_scores.{{ metric }}_score,
         {% endfor -%}
-        dimension_scores.usage_score_raw as usage_score,
-        'usage: ' || {{ whole_text('metrics.active_users') }} || ' of '
-        || coalesce({{ whole_text('metrics.seats_purchased') }}, '?') || ' seats and '
-        || {{ whole_text('metrics.features_used') }} || ' of '
-        || coalesce({{ whole_text('metrics.features_available') }}, '?') || ' features used in the last '
-        || {{ whole_text('metrics.window_days') }} || ' days'
-        || coalesce(
-            ', events ' || case when metrics.events_trend_pct < 0 then 'down ' else 'up ' end
-            || {{ whole_text('abs(metrics.events_trend_pct)') }} || '% on the window before',
-            ''
-        ) as usage_detail
+        dimension_scores.usage_score_raw as usage_score
 
     from metrics
     inner join dimension_scores
