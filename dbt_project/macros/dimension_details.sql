@@ -6,7 +6,7 @@
     Written for the primary driver only (`int_health__driver_details`), not for every
     dimension of every customer-day: at 100,000 customers x a year that is 30 million sentences
     instead of about 150 million built and stored, one per dimension and day, of which the
-    history kept only the driver's (README "Performance").
+    history kept only the driver's (docs/performance.md, "Only the driver's sentence").
     A new dimension adds its sentence here; a dimension without one raises at compile time.
 -#}
 {% macro dimension_detail(dimension, row) -%}

@@ -16,7 +16,8 @@
     nothing to rewrite (0.0-0.1 s). The models after them join them on customer and day, which
     their storage order does not speed up (`customer_health_daily` read from an unsorted `int_health__scored`
     in 16.2-16.5 s against 15.7-16.0 s). The score-dated build of those 92 days took 213.1 and
-    214.6 s against 224.9 and 234.4 s with the sorts (README "Performance").
+    214.6 s against 224.9 and 234.4 s with the sorts (docs/performance.md, "Storage sorts model
+    by model").
 -#}
 {% macro storage_order(columns) -%}
     {{ return(adapter.dispatch('storage_order')(columns)) }}

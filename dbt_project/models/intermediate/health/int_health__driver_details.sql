@@ -6,9 +6,9 @@
     missing.
 
     Only the driver's sentence is built: the dimension models keep the numbers it is made of,
-    not a sentence per dimension and day, of which the history kept one in six (README
-    "Performance": at 100,000 customers x a year, 30 million sentences instead of about 150
-    million built and written).
+    not a sentence per dimension and day, of which the history kept one in six
+    (docs/performance.md, "Only the driver's sentence": at 100,000 customers x a year, 30
+    million sentences instead of about 150 million built and written).
 
     A model of its own for memory. Inside `int_health__combined`, the lookup joined the wide rows
     to the six dimensions' sentences stacked (23 million rows at 100,000 customers x 45 days),
