@@ -322,3 +322,66 @@ def test_no_plain_keeps_the_compiled_sql_and_leaves_out_the_plain_script(tmp_pat
     assert record_path(tmp_path, "medium", date(2026, 12, 5), 365, part="compiled").name == (
         "medium-compiled-2026-12-05.json"
     )
+
+
+def test_last_builds_scores_the_last_builds_of_the_whole_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--last-builds N` (a year at a million customers is longer than a working session):
+    the rebuild, the plain script and the Dagster run score the days of the last N builds of a
+    rebuild of the whole history, over the whole landing; the record says which."""
+    from benchmarks.bench.__main__ import Bench
+    from orchestration.history import day_ranges
+
+    monkeypatch.setenv("CHS_MAX_CUSTOMER_DAYS_PER_BUILD", "10000000")
+    first, last = history_dates(365)
+    year = day_ranges(first, last, 1_000_000)
+    assert len(year) == 37
+
+    bench = Bench(SIZES["large"], 365, tmp_path, last_builds=2)
+    assert bench.scored_first == year[-2][0]
+    assert bench.landing == landing_cache(tmp_path, SIZES["large"], 365)
+    assert bench.facts == {
+        "last_builds": 2,
+        "builds_of_the_whole_history": 37,
+        "scored_days": (last - year[-2][0]).days + 1,
+    }
+    # The Dagster partitions still start with the landing's history.
+    assert bench.env(tmp_path)["CHS_HISTORY_START_DATE"] == first.isoformat()
+
+    histories: list[tuple[date, date]] = []
+    bench.dbt = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    bench.history = lambda *args, days, **kwargs: histories.append(days)  # type: ignore[method-assign]
+    bench.with_baselines = False
+    (tmp_path / "history" / "run_results").mkdir(parents=True)
+    bench.history_side_by_side(tmp_path / "history")
+    assert histories == [(year[-2][0], last)]
+
+    tasks: dict[str, tuple[str, ...]] = {}
+
+    def task(name: str, kind: str, data_dir: Path, *args: str) -> dict:
+        tasks[name] = args
+        return {"models": 17, "builds": 2, "seconds": 1.0, "comparison": {}}
+
+    bench.task = task  # type: ignore[method-assign]
+    bench.baselines(tmp_path / "history", tmp_path / "compiled")
+    plain = tasks["plain_history"]
+    assert plain[plain.index("--first") + 1] == year[-2][0].isoformat()
+    assert plain[plain.index("--last") + 1] == last.isoformat()
+
+    # More builds than the history has: all of them.
+    assert Bench(SIZES["large"], 365, tmp_path, last_builds=99).scored_first == first
+
+
+def test_a_run_of_the_last_builds_is_named_and_left_off_the_chart() -> None:
+    facts = {"last_builds": 1, "builds_of_the_whole_history": 37, "scored_days": 9}
+    partial = build_record("large", 1_000_000, 365, date(2026, 12, 5), every_step(50.0), facts)
+    whole = build_record("medium", 100_000, 365, date(2026, 12, 5), every_step(9.0), {})
+    table = format_table(partial)
+    assert "scored: the last 1 of the rebuild's 37 builds (9 days)" in table.splitlines()[1]
+    assert "scored:" not in format_table(whole)
+    by_key = {(step, days): points for step, days, points in chart_series([partial, whole])}
+    assert by_key[("history_rebuild", 365)] == [(100_000, 360.0)]
+    assert record_path(Path("d"), "large", date(2026, 12, 5), 365, part="last1").name == (
+        "large-last1-2026-12-05.json"
+    )

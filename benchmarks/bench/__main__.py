@@ -38,7 +38,7 @@ from benchmarks.bench.steps import (
 )
 from orchestration.defs.instance import instance_yaml
 from orchestration.duckdb_settings import DEFAULT_MEMORY_LIMIT
-from orchestration.history import customer_days_budget
+from orchestration.history import customer_days_budget, day_ranges
 from orchestration.project import DBT_PARSED_ENV, REPO_ROOT
 
 BIN = Path(sys.executable).parent
@@ -56,6 +56,7 @@ class Bench:
         bench_dir: Path,
         with_baselines: bool = True,
         with_plain: bool = True,
+        last_builds: int | None = None,
     ) -> None:
         self.size, self.days, self.bench_dir = size, days, bench_dir
         self.with_baselines, self.with_plain = with_baselines, with_plain
@@ -65,6 +66,19 @@ class Bench:
         self.logs = self.work / "logs"
         self.steps: dict[str, dict[str, Any]] = {}
         self.facts: dict[str, Any] = {}
+        # The first day scored: the history's, or with `last_builds` the first day of the last
+        # builds of a rebuild of the whole history (the landing stays the whole history, so
+        # their windows are as full as in that rebuild).
+        self.scored_first = self.first
+        if last_builds is not None:
+            ranges = day_ranges(self.first, self.last, size.customers)
+            kept = ranges[-min(last_builds, len(ranges)) :]
+            self.scored_first = kept[0][0]
+            self.facts.update(
+                last_builds=len(kept),
+                builds_of_the_whole_history=len(ranges),
+                scored_days=(self.last - self.scored_first).days + 1,
+            )
 
     def env(self, data_dir: Path) -> dict[str, str]:
         """The pipeline's environment, its data (warehouse, serving, spill) in `data_dir`."""
@@ -220,7 +234,7 @@ class Bench:
         self.dbt("seed", warehouse_dir, "seed", "--quiet")
         history = ["run", "--quiet", "--select", "+customer_health_daily"]
         self.history("history_rebuild", warehouse_dir, *history,
-                     days=(self.first, self.last), full_refresh=True)  # fmt: skip
+                     days=(self.scored_first, self.last), full_refresh=True)  # fmt: skip
         # Keep the statements of the rebuild's builds (`orchestration.history --results` kept
         # each): the warehouse folder goes at the end of the run.
         compiled = self.work / "compiled"
@@ -258,7 +272,7 @@ class Bench:
         elif PLAIN_SCRIPT.exists():
             plain = self.baseline("plain_history", lambda: self.task(
                 "plain_history", "plain-history", warehouse_dir, "--warehouse", str(warehouse),
-                "--first", self.first.isoformat(), "--last", self.last.isoformat(),
+                "--first", self.scored_first.isoformat(), "--last", self.last.isoformat(),
                 "--customers", str(self.size.customers),
             ))  # fmt: skip
             self.facts["plain_comparison"] = None
@@ -307,7 +321,7 @@ class Bench:
             [
                 str(BIN / "dg"), "launch", "--assets", "* and not key:calibration_proposal",
                 "-m", "orchestration.definitions",
-                "--partition-range", f"{self.first.isoformat()}...{self.last.isoformat()}",
+                "--partition-range", f"{self.scored_first.isoformat()}...{self.last.isoformat()}",
             ],
             dagster_dir,
             env={DBT_PARSED_ENV: "1"},  # parsed above: dg launch parses no second time
@@ -322,7 +336,7 @@ class Bench:
         self.dbt("bare_sources", bare_dir, *PIPELINE_BUILD, "--quiet", "--exclude",
                  "int_score_dates+", env=no_days)  # fmt: skip
         self.history("bare_daily", bare_dir, *PIPELINE_BUILD, "--quiet", "--select",
-                     DAILY_SELECT, days=(self.first, self.last))  # fmt: skip
+                     DAILY_SELECT, days=(self.scored_first, self.last))  # fmt: skip
         self.dbt("bare_current", bare_dir, *PIPELINE_BUILD, "--quiet", "--select", CURRENT_SELECT,
                  "--exclude", CURRENT_EXCLUDE, env=no_days)  # fmt: skip
         self.task("bare_validate", "validate-publish", bare_dir)
@@ -386,9 +400,19 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out the plain script and its comparison (step b): dbt's rebuild against its "
         "compiled SQL (step d) on a long history",
     )
+    parser.add_argument(
+        "--last-builds",
+        type=int,
+        metavar="N",
+        help="score only the last N builds of the history's rebuild, over the whole landing (a "
+        "year at a million customers is 37 builds, longer than a working session): every step "
+        "and baseline on those days; the record is named `-last<N>` and left off the chart",
+    )
     args = parser.parse_args(argv)
     if args.no_pipeline and args.pipeline_only:
         parser.error("--no-pipeline and --pipeline-only leave nothing to run")
+    if args.last_builds is not None and args.last_builds < 1:
+        parser.error("--last-builds needs at least one build")
     bench_dir = args.bench_dir.resolve()
     bench = Bench(
         SIZES[args.size],
@@ -396,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_dir,
         with_baselines=not args.no_baselines,
         with_plain=not args.no_plain,
+        last_builds=args.last_builds,
     )
     record = bench.run(with_pipeline=not args.no_pipeline, with_history=not args.pipeline_only)
     run_date = date.fromisoformat(record["run_date"])
@@ -405,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         else "compiled" if args.no_plain
         else ""
     )  # fmt: skip
+    if args.last_builds is not None:
+        part = "-".join(filter(None, (f"last{record['last_builds']}", part)))
     path = write_record(record, record_path(bench_dir, args.size, run_date, args.days, part=part))
     chart = draw_chart(read_records(bench_dir), bench_dir / "time_vs_size.png")
     print()

@@ -119,8 +119,14 @@ def format_table(record: dict[str, Any]) -> str:
     def show(value: float | None, unit: str = "x") -> str:
         return "n/a" if value is None else f"{value:,.3f}{unit}"
 
-    lines = [
-        f"{record['size']}: {record['customers']:,} customers, {record['days']} days",
+    lines = [f"{record['size']}: {record['customers']:,} customers, {record['days']} days"]
+    if record.get("last_builds") is not None:
+        lines.append(
+            f"scored: the last {record['last_builds']} of the rebuild's"
+            f" {record['builds_of_the_whole_history']} builds ({record['scored_days']} days),"
+            " over the whole landing"
+        )
+    lines += [
         "",
         f"{'ratio':28} {'value':>10}  meaning",
     ]
@@ -226,8 +232,9 @@ def latest_step_seconds(records: list[dict[str, Any]]) -> dict[tuple[int, int], 
 
 def chart_series(records: list[dict[str, Any]]) -> list[tuple[str, int, list[tuple[int, float]]]]:
     """(step, days, [(customers, seconds)...]) for each compared step and history length, the
-    latest run of each size and length, in the order drawn (longest history first)."""
-    latest = latest_step_seconds(records)
+    latest run of each size and length, in the order drawn (longest history first). A run of
+    the last builds only (`--last-builds`) is not drawn: its seconds are not the history's."""
+    latest = latest_step_seconds([r for r in records if r.get("last_builds") is None])
     series = []
     for days in sorted({days for days, _ in latest}, reverse=True):
         runs = sorted((c, seconds) for (d, c), seconds in latest.items() if d == days)
