@@ -40,6 +40,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import usage_facts
+
 BUDGET_ENV = "CHS_MAX_CUSTOMER_DAYS_PER_BUILD"
 DEFAULT_BUDGET = 10_000_000
 # Bytes of DuckDB's memory limit per customer-day of a build, when the budget is not set.
@@ -157,35 +159,61 @@ def build_history(
     dbt: Path | None = None,
     results: Path | None = None,
     upstream_once: bool = False,
+    warehouse: Path | None = None,
 ) -> list[tuple[date, date]]:
     """Runs `dbt <dbt_args>` once per range of `day_ranges`, in order, and stops at the first
     that fails (CalledProcessError naming its days). With `upstream_once`, the builds after
     the first select only the models that read the score days (`score_dated`), as the Dagster
     run does (its sources step builds the rest once). With `results`, each build's
-    `run_results.json` and statements are kept there (`keep_build`). Returns the ranges built."""
+    `run_results.json` and statements are kept there (`keep_build`). When `dbt_args` build the
+    usage facts and the warehouse (`warehouse`, default CHS_WAREHOUSE_PATH's) holds more new
+    usage events than one build should read, the facts are built first, in steps of loads
+    (`usage_facts.py`), kept as the first builds; the first piece then leaves them out.
+    Returns the ranges built."""
     if dbt is None:
         from orchestration.project import dbt_executable
 
         dbt = dbt_executable()
     ranges = day_ranges(first, last, customers)
     later_args = score_dated(dbt_args) if upstream_once else dbt_args
+    first_args = dbt_args
+    # The usage facts over many new loads, first, in steps that fit in memory (usage_facts.py);
+    # their steps are kept as the first builds, before the pieces.
+    steps = usage_facts.load_steps(warehouse or _warehouse(), full_refresh=full_refresh)
+    if steps and usage_facts.selects_facts(dbt, dbt_args):
+        usage_facts.build_in_steps(
+            steps, dbt_args, dbt, full_refresh=full_refresh,
+            after_step=None if results is None else (
+                lambda n: keep_build(target_path(dbt_args), results, n)
+            ),
+        )  # fmt: skip
+        # Built to the latest load: the first piece's full refresh must not rebuild them whole.
+        first_args = usage_facts.without_facts(dbt_args)
+    else:
+        steps = []
     for number, (start, end) in enumerate(ranges, start=1):
         refresh = ["--full-refresh"] if full_refresh and number == 1 else []
         print(
             f"[history] days {start} to {end} ({number} of {len(ranges)}, {customers:,} customers)",
             flush=True,
         )
-        args = dbt_args if number == 1 else later_args
+        args = first_args if number == 1 else later_args
         result = subprocess.run(
             [str(dbt), *args, *refresh], env=os.environ | score_date_env(start, end)
         )
         if results is not None:
-            keep_build(target_path(dbt_args), results, number)
+            keep_build(target_path(dbt_args), results, len(steps) + number)
         if result.returncode != 0:
             raise subprocess.CalledProcessError(
                 result.returncode, f"dbt {' '.join(dbt_args)} for the days {start} to {end}"
             )
     return ranges
+
+
+def _warehouse() -> Path:
+    from orchestration.project import warehouse_path
+
+    return warehouse_path()
 
 
 def keep_build(target: Path, results: Path, number: int) -> None:

@@ -261,6 +261,60 @@ def test_incremental_by_load_equals_a_full_rebuild(
         assert facts_total == project.query(events)[0][0]
 
 
+def test_usage_facts_built_in_steps_of_loads_equal_one_build(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over more new usage events than one build should read, `orchestration.history` first
+    builds the facts in steps of loads (orchestration/usage_facts.py; here one load a step), each
+    on top of the one before, and its first piece leaves them out. A later load moves an event to
+    another day and delivers one again: the facts equal one build from every delivery."""
+    table, source, header, late_row = INCREMENTAL_BY_LOAD["usage_facts"]
+    model = table.split(".")[1]
+    first = project.query(f"select {header} from raw.{source} order by event_id limit 1")[0]
+    lines = [header, f"{first[0]}," + late_row.format(customer=first[1], at="2026-06-29 09:00:00")]
+    lines.append("LATE0," + late_row.format(customer=first[1], at="2026-06-28 10:00:00"))
+    project.deliver(tmp_path / "late", source, lines)
+    loads = project.query(f"select distinct _load_id from raw.{source} order by 1")
+    assert len(loads) >= 3
+    everything = f"select * from {table} order by all"
+    project.dbt("run", "--select", model, "--full-refresh")
+    whole = project.query(everything)
+
+    # A step reads the loads up to its own only.
+    monkeypatch.setenv("CHS_USAGE_FACTS_THROUGH_LOAD", str(loads[0][0]))
+    project.dbt("run", "--select", model, "--full-refresh")
+    assert project.query(f"select max(last_load_id), sum(event_count) from {table}") == [
+        (loads[0][0], project.query(f"select count(*) from raw.{source} where _load_id = ?",
+                                    [loads[0][0]])[0][0])
+    ]  # fmt: skip
+    monkeypatch.setenv("CHS_USAGE_FACTS_THROUGH_LOAD", "latest")
+    assert "expected a load id" in project.run_dbt("run", "--select", model).stdout
+    monkeypatch.delenv("CHS_USAGE_FACTS_THROUGH_LOAD")
+
+    results = tmp_path / "results"
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.history", DAYS[0], DAYS[0],
+         "--customers", "1000", "--full-refresh", "--results", str(results), "--",
+         "run", "--select", f"+{model}", "--quiet", "--target-path", str(tmp_path / "target"),
+         "--project-dir", str(project.root), "--profiles-dir", str(project.root)],
+        env=os.environ | {"CHS_WAREHOUSE_PATH": str(project.warehouse),
+                          "CHS_MAX_USAGE_EVENTS_PER_BUILD": "1"},
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count("[usage facts] loads through") == len(loads)
+    assert project.query(everything) == whole
+    # Each step is kept as a build (the bench replays them), then the piece, without the facts.
+    kept = sorted(results.glob("run_results-*.json"))
+    assert len(kept) == len(loads) + 1
+    piece = json.loads((results / f"run_results-{len(loads) + 1}.json").read_text())["results"]
+    assert piece and not any(r["unique_id"].endswith(model) for r in piece)
+    step = json.loads((results / "run_results-2.json").read_text())["results"]
+    assert [r["unique_id"] for r in step if r["unique_id"].startswith("model.")] == [
+        f"model.customer_health.{model}"
+    ]
+
+
 def _landing_line(landing: Path, source: str, column: str, value: str) -> tuple[str, list[str]]:
     """The header of a source's landing CSV and its lines whose `column` is `value`."""
     (path,) = (landing / source).glob("*.csv")

@@ -16,6 +16,7 @@ from typing import Any
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration import usage_facts
 from orchestration.defs.assets.dbt_stdout import drain_stdout
 from orchestration.defs.assets.dbt_targets import keep_targets, prune_target_folders
 from orchestration.defs.partitions import daily_partitions, score_date_range
@@ -103,7 +104,27 @@ def _stream(
     backfill_policy=BackfillPolicy.single_run(),
 )
 def dbt_sources_and_facts(context: AssetExecutionContext, dbt: DbtCliResource):
+    _usage_facts_in_steps(context, dbt)
     yield from _stream(context, dbt)
+
+
+def _usage_facts_in_steps(context: AssetExecutionContext, dbt: DbtCliResource) -> None:
+    """Many new usage loads (a first run over a long landing): the usage facts built over all
+    but the last group of them first, in steps that fit in memory (orchestration/usage_facts.py);
+    the step's build then reads the last group, and reports and tests the facts as usual."""
+    if not any(name.endswith(usage_facts.FACTS_MODEL) for name in context.selected_output_names):
+        return
+    bounds = usage_facts.load_steps(warehouse_path())
+    for number, bound in enumerate(bounds[:-1], start=1):
+        context.log.info(
+            f"usage facts: loads through {bound} ({number} of {len(bounds)}; the build reads"
+            " the rest)"
+        )
+        args = usage_facts.step_args([], first=number == 1)
+        with environment({usage_facts.THROUGH_LOAD_ENV: str(bound)}):
+            invocation = dbt.cli(args, manifest=dbt_project().manifest_path)
+        drain_stdout(invocation.process)
+        invocation.wait()
 
 
 @dbt_assets(

@@ -12,12 +12,31 @@
     (delete+insert by day), so a customer-day that loses its only event disappears; a day that
     loses every event keeps its old rows until a full refresh. After the raw table is rebuilt or
     rows are deleted from it, run once with `--full-refresh`.
+
+    `CHS_USAGE_FACTS_THROUGH_LOAD` (empty by default) makes a run read the loads up to that one
+    only, as if the later ones had not arrived: a long landing is built in steps of loads that
+    fit in memory, each on top of the one before (orchestration/usage_facts.py).
 -#}
+{%- set through_load = env_var('CHS_USAGE_FACTS_THROUGH_LOAD', '') | trim -%}
+{%- if through_load and not through_load.isdigit() -%}
+    {{ exceptions.raise_compiler_error(
+        'CHS_USAGE_FACTS_THROUGH_LOAD=' ~ through_load ~ ': expected a load id (a whole number)'
+    ) }}
+{%- elif through_load -%}
+    {%- set deliveries -%}
+        (
+            select * from {{ ref('base_product__usage_event_deliveries') }}
+            where _load_id <= {{ through_load | int }}
+        )
+    {%- endset -%}
+{%- else -%}
+    {%- set deliveries = ref('base_product__usage_event_deliveries') -%}
+{%- endif %}
 with
 
 {{ latest_delivery_of_changed_days(
     name='events',
-    deliveries=ref('base_product__usage_event_deliveries'),
+    deliveries=deliveries,
     key='event_id',
     day_column='occurred_date',
     watermark_column='last_load_id',

@@ -1,0 +1,85 @@
+"""The usage facts' build over many loads planned in steps of loads (orchestration/usage_facts.py).
+That the steps give the facts of one build is tested on dbt in tests/test_history.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import usage_facts
+
+
+def test_loads_are_grouped_up_to_the_budget() -> None:
+    loads = [(1, 40), (2, 30), (3, 50), (4, 10), (5, 200), (6, 5)]
+    # 40+30 fit in 100, +50 does not; 50+10 fit; 200 is above the budget, a step of its own.
+    assert usage_facts.group_loads(loads, 100) == [2, 4, 5, 6]
+    assert usage_facts.group_loads(loads, 1_000) == [6]
+    assert usage_facts.group_loads(loads, 1) == [1, 2, 3, 4, 5, 6]
+    assert usage_facts.group_loads([], 100) == []
+
+
+def test_the_budget_follows_the_memory_limit_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(usage_facts.BUDGET_ENV, raising=False)
+    monkeypatch.setenv("CHS_DUCKDB_MEMORY_LIMIT", "15GB")
+    assert usage_facts.events_budget() == 15_000_000_000 // usage_facts.BYTES_PER_EVENT
+    monkeypatch.setenv(usage_facts.BUDGET_ENV, "1_000")
+    assert usage_facts.events_budget() == 1_000
+    monkeypatch.setenv(usage_facts.BUDGET_ENV, "lots")
+    with pytest.raises(ValueError, match=usage_facts.BUDGET_ENV):
+        usage_facts.events_budget()
+
+
+def _warehouse(tmp_path: Path, loads: dict[int, int], facts_through: int | None) -> Path:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.product_usage (event_id varchar, _load_id bigint)")
+        for load_id, events in loads.items():
+            con.execute(
+                f"insert into raw.product_usage select 'e' || range, {load_id} from range({events})"
+            )
+        if facts_through is not None:
+            con.execute("create schema intermediate")
+            con.execute(
+                "create table intermediate.int_usage__daily_facts as"
+                f" select {facts_through} as last_load_id"
+            )
+    return warehouse
+
+
+def test_the_steps_cover_the_loads_after_the_facts_latest(tmp_path: Path) -> None:
+    assert usage_facts.load_steps(tmp_path / "none.duckdb", budget=1) == []
+    warehouse = _warehouse(tmp_path, {1: 60, 2: 60, 3: 60, 4: 60}, facts_through=2)
+    # Loads 3 and 4 are new: 120 events, two steps under a budget of 100.
+    assert usage_facts.load_steps(warehouse, budget=100) == [3, 4]
+    # One step holds them: the model's own incremental run, no steps.
+    assert usage_facts.load_steps(warehouse, budget=120) == []
+    # A full refresh reads every load.
+    assert usage_facts.load_steps(warehouse, full_refresh=True, budget=120) == [2, 4]
+
+
+def test_the_steps_plan_nothing_on_spark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse = _warehouse(tmp_path, {1: 60, 2: 60}, facts_through=None)
+    assert usage_facts.load_steps(warehouse, budget=60) == [1, 2]
+    monkeypatch.setenv("CHS_TARGET", "spark")
+    assert usage_facts.load_steps(warehouse, budget=60) == []
+
+
+def test_a_step_keeps_where_dbt_finds_the_project() -> None:
+    args = ["run", "--quiet", "--select", "+customer_health_daily", "--target-path", "t",
+            "--project-dir", "p", "--profiles-dir", "p"]  # fmt: skip
+    assert usage_facts.step_args(args, first=True) == [
+        "run", "--select", "+int_usage__daily_facts", "--quiet", "--target-path", "t",
+        "--project-dir", "p", "--profiles-dir", "p",
+    ]  # fmt: skip
+    assert usage_facts.step_args(["build"], first=False) == [
+        "run", "--select", "int_usage__daily_facts"
+    ]  # fmt: skip
+    assert usage_facts.without_facts(["run", "--select", "+x"]) == [
+        "run", "--select", "+x", "--exclude", "int_usage__daily_facts"
+    ]  # fmt: skip
+    assert usage_facts.without_facts(["run", "--exclude", "y", "-q"]) == [
+        "run", "--exclude", "y int_usage__daily_facts", "-q"
+    ]  # fmt: skip
