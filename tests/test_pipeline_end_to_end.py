@@ -32,6 +32,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "CHS_LANDING_DIR": str(root / "landing"),
         "CHS_HISTORY_START_DATE": HISTORY_START,
         "DAGSTER_HOME": str(root / "home"),
+        # The usage facts over five monthly loads, in steps of one load each: the sources step
+        # builds four before its dbt build reads the last (orchestration/usage_facts.py).
+        "CHS_MAX_USAGE_EVENTS_PER_BUILD": "1",
     }
     generate(root / "landing", customers=250, days=150, seed=11, end_date=date.fromisoformat(END))
     result = subprocess.run(
@@ -70,6 +73,20 @@ def test_a_run_prints_no_warning_that_could_be_fixed(warehouse: Path) -> None:
 def query(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def test_the_usage_facts_were_built_in_steps_and_count_each_event_once(warehouse: Path) -> None:
+    log = (warehouse.parent / "run.log").read_text()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loads = con.execute("select count(distinct _load_id) from raw.product_usage").fetchone()[0]
+        facts, events = con.execute(
+            "select (select sum(event_count) from intermediate.int_usage__daily_facts),"
+            " (select count(*) from staging.stg_product__usage_events)"
+        ).fetchone()
+    assert loads >= 3
+    steps = [line for line in log.splitlines() if "usage facts: loads through" in line]
+    assert len(steps) == loads - 1, steps
+    assert facts == events
 
 
 def test_health_mart_has_one_row_per_customer_in_scope(warehouse: Path) -> None:
