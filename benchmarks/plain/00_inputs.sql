@@ -134,7 +134,10 @@ qualify row_number() over (partition by touchpoint_id order by _load_id desc, _f
 
 -- Usage events read once into one row per customer, day, user and feature, over the days the
 -- usage windows of the whole history look back to, stored as dbt stores its daily facts: each
--- range of days scored takes its days from it (05_range.sql).
+-- range of days scored takes its days from it (05_range.sql). The latest delivery is picked
+-- among the versions of the events with a version on those days only (every version of them,
+-- so a correction that moved an event out of the days still wins): a history of the last weeks
+-- of a year's landing numbers a few weeks of events, not the year's.
 create schema if not exists bench;
 
 create or replace table bench.${table}_usage_facts as
@@ -151,6 +154,12 @@ from (
         lower(trim(feature)) as feature,
         cast(occurred_at as date) as occurred_date
     from raw.product_usage
+    where event_id in (
+        select event_id from raw.product_usage
+        where
+            cast(occurred_at as date) > cast('${history_first_date}' as date) - ${usage_lookback_days}
+            and cast(occurred_at as date) <= cast('${history_last_date}' as date)
+    )
     qualify row_number() over (partition by event_id order by _load_id desc, _file_row_number desc) = 1
 )
 where
