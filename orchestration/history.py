@@ -30,6 +30,7 @@ The Dagster daily step splits a backfill the same way (`orchestration/defs/asset
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shutil
@@ -167,7 +168,7 @@ def build_history(
     run does (its sources step builds the rest once). With `results`, each build's
     `run_results.json` and statements are kept there (`keep_build`). When `dbt_args` build the
     usage facts and the warehouse (`warehouse`, default CHS_WAREHOUSE_PATH's) holds more new
-    usage events than one build should read, the facts are built first, in steps of loads
+    usage events than one build should read, the facts are built first, in steps of days
     (`usage_facts.py`), kept as the first builds; the first piece then leaves them out.
     Returns the ranges built."""
     if dbt is None:
@@ -177,9 +178,9 @@ def build_history(
     ranges = day_ranges(first, last, customers)
     later_args = score_dated(dbt_args) if upstream_once else dbt_args
     first_args = dbt_args
-    # The usage facts over many new loads, first, in steps that fit in memory (usage_facts.py);
+    # The usage facts over many new events, first, in steps that fit in memory (usage_facts.py);
     # their steps are kept as the first builds, before the pieces.
-    steps = usage_facts.load_steps(warehouse or _warehouse(), full_refresh=full_refresh)
+    steps = usage_facts.day_steps(warehouse or _warehouse(), full_refresh=full_refresh)
     if steps and usage_facts.selects_facts(dbt, dbt_args):
         usage_facts.build_in_steps(
             steps, dbt_args, dbt, full_refresh=full_refresh,
@@ -187,7 +188,10 @@ def build_history(
                 lambda n: keep_build(target_path(dbt_args), results, n)
             ),
         )  # fmt: skip
-        # Built to the latest load: the first piece's full refresh must not rebuild them whole.
+        if results is not None:
+            days = [[str(first_day), str(last_day)] for first_day, last_day in steps]
+            (results / usage_facts.STEPS_FILE).write_text(json.dumps({"days": days}))
+        # Built from every load: the first piece must not build them again.
         first_args = usage_facts.without_facts(dbt_args)
     else:
         steps = []

@@ -1,24 +1,29 @@
-"""The daily usage facts built over many loads in steps of loads that fit in memory.
+"""The daily usage facts over a long landing, built in steps of days that fit in memory.
 
 `int_usage__daily_facts` keeps the latest delivery of each usage event and groups the events by
 customer, day, user and feature: almost one fact per event, so its build holds about as many
-rows as it reads. Built over a whole landing in one statement, that outgrows memory at scale: at
-1,000,000 customers a year's landing is 523 million events in 12 monthly loads, and the one
-statement spilled more than the 45 GB of free disk (docs/performance.md, "1,000,000 customers, a
-year's landing and its last build").
+rows as it reads. Over a whole landing in one statement that outgrows memory at scale: at
+1,000,000 customers a year's landing is 523 million events, and the one statement spilled more
+than the 45 GB of free disk (docs/performance.md, "1,000,000 customers, a year's landing and its
+last build"). Its incremental run by load did no better over two monthly loads (74 million
+events): it holds the new events, their days and their keys in hash tables beside the window,
+and ran out of memory.
 
-The model is incremental by load, and the environment variable `CHS_USAGE_FACTS_THROUGH_LOAD`
-makes a build read the loads up to that one only, as if the later ones had not arrived. When the
-loads the next build would read hold more than `CHS_MAX_USAGE_EVENTS_PER_BUILD` events, the
-build is run in steps: consecutive loads are grouped up to that many events (one load at least),
-and each group is built on top of the one before, the model's own incremental run. A load's
-events therefore meet every earlier version of themselves, and the facts equal one build from
-every delivery (`tests/test_history.py`). A single load larger than the budget is built whole.
+The environment variable `CHS_USAGE_FACTS_DAYS=FIRST..LAST` makes a build rebuild those days
+from every delivery: the latest version of each event with a version on those days, kept when
+it lies on them. When the next build would read more than `CHS_MAX_USAGE_EVENTS_PER_BUILD`
+events (a first build or a full refresh: every event; an incremental run: its new loads), the
+days of every delivered event are grouped into consecutive ranges of at most that many events
+(one day at least), and each range is built in turn, the first a full refresh when asked. An
+event whose latest version moved to another day is counted on that day only, so the facts
+equal one build from every delivery (`tests/test_history.py`). After the last range the facts
+hold every load, and the next incremental run reads only the loads after it.
 
-Unset, the budget is one event per `BYTES_PER_EVENT` bytes of DuckDB's memory limit: 77 million
-under the default limit of 60% of 24 GiB. The one-statement build took about 150 bytes per event,
-in memory and spilled, at 100,000 customers (52 million events, one build, as before); the
-incremental steps hold a few hash tables of the new events beside it.
+Unset, the budget is one event per `BYTES_PER_EVENT` bytes of DuckDB's memory limit: about 76
+million under the default limit of 60% of this 24 GiB machine, so the 52 million events of a year
+at 100,000 customers stay one build, as before. Under that limit, with every one of the year's
+523 million events read to find the versions, a month of the year at 1,000,000 customers (50
+million events) took 96 s without spilling, and 46 days (73 million) 105 s, spilling 0.65 GB.
 
 `python -m orchestration.history` (the bench's rebuild) and the Dagster sources step call this
 before their build; `python -m orchestration.usage_facts` runs it alone.
@@ -31,6 +36,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -38,10 +44,12 @@ import duckdb
 FACTS_MODEL = "int_usage__daily_facts"
 FACTS_TABLE = f"intermediate.{FACTS_MODEL}"
 RAW_EVENTS = "raw.product_usage"
-THROUGH_LOAD_ENV = "CHS_USAGE_FACTS_THROUGH_LOAD"
+DAYS_ENV = "CHS_USAGE_FACTS_DAYS"
 BUDGET_ENV = "CHS_MAX_USAGE_EVENTS_PER_BUILD"
 BYTES_PER_EVENT = 200
 DEFAULT_BUDGET = 75_000_000
+# Beside the builds `python -m orchestration.history --results` keeps: the days of each step.
+STEPS_FILE = "usage_facts_steps.json"
 # dbt flags (with their value) a step keeps from the build it precedes: where dbt finds the
 # project and writes its files.
 _KEPT_FLAGS = ("--target-path", "--project-dir", "--profiles-dir", "--target", "-t")
@@ -69,27 +77,27 @@ def events_budget() -> int:
     return budget
 
 
-def group_loads(events_per_load: Sequence[tuple[int, int]], budget: int) -> list[int]:
-    """The last load of each step: consecutive loads (id, events), in order, grouped while their
-    events stay within `budget`; a load above the budget is a step of its own."""
-    bounds: list[int] = []
+def group_days(events_per_day: Sequence[tuple[date, int]], budget: int) -> list[tuple[date, date]]:
+    """Consecutive ranges of days (first, last) over days (day, events) in order, each holding at
+    most `budget` events; a day above the budget is a range of its own."""
+    ranges: list[tuple[date, date]] = []
     held = 0
-    for load_id, events in events_per_load:
-        if bounds and held + events <= budget:
-            bounds[-1] = load_id
+    for day, events in events_per_day:
+        if ranges and held + events <= budget:
+            ranges[-1] = (ranges[-1][0], day)
             held += events
         else:
-            bounds.append(load_id)
+            ranges.append((day, day))
             held = events
-    return bounds
+    return ranges
 
 
-def load_steps(warehouse: Path, full_refresh: bool = False, budget: int | None = None) -> list[int]:
-    """The last load of each step of the facts' next build (its last step reads every load), or
-    [] when one build holds them: no warehouse or events yet, few enough new events, or the
-    Spark target. The new
-    loads are those after the facts' latest (`last_load_id`), every load for a full refresh or
-    before the first build."""
+def day_steps(
+    warehouse: Path, full_refresh: bool = False, budget: int | None = None
+) -> list[tuple[date, date]]:
+    """The ranges of days of the facts' next build, in order, or [] when one build holds it: no
+    warehouse or events yet, few enough events to read (every one for a full refresh or a first
+    build, the loads after the facts' latest `last_load_id` otherwise), or the Spark target."""
     if not Path(warehouse).exists() or os.environ.get("CHS_TARGET", "").strip().lower() == "spark":
         # On Spark the facts are not in this file (and a landing there is the sample's size).
         return []
@@ -114,13 +122,17 @@ def load_steps(warehouse: Path, full_refresh: bool = False, budget: int | None =
             after = con.execute(
                 f"select coalesce(max(last_load_id), -1) from {FACTS_TABLE}"
             ).fetchone()[0]
-        events_per_load = con.execute(
-            f"select _load_id, count(*) from {RAW_EVENTS} where _load_id > ?"
-            " group by _load_id order by _load_id",
-            [after],
+        (new,) = con.execute(
+            f"select count(*) from {RAW_EVENTS} where _load_id > ?", [after]
+        ).fetchone()
+        if new <= budget:
+            return []
+        # The day as the model reads it (base_product__usage_event_deliveries).
+        events_per_day = con.execute(
+            f"select cast(occurred_at as date) as day, count(*) from {RAW_EVENTS}"
+            " group by day order by day"
         ).fetchall()
-    bounds = group_loads(events_per_load, budget)
-    return bounds if len(bounds) > 1 else []
+    return group_days(events_per_day, budget)
 
 
 def step_args(dbt_args: Sequence[str], first: bool) -> list[str]:
@@ -159,52 +171,53 @@ def selects_facts(dbt: Path, dbt_args: Sequence[str]) -> bool:
     return FACTS_MODEL in listed.stdout.split()
 
 
+def days_env(days: tuple[date, date]) -> dict[str, str]:
+    return {DAYS_ENV: f"{days[0].isoformat()}..{days[1].isoformat()}"}
+
+
 def build_in_steps(
-    bounds: Sequence[int],
+    ranges: Sequence[tuple[date, date]],
     dbt_args: Sequence[str],
     dbt: Path,
     full_refresh: bool = False,
     after_step: Callable[[int], None] | None = None,
 ) -> None:
-    """Runs the facts' build once per bound, reading the loads up to it (the last reads every
-    load); `full_refresh` on the first. `after_step(n)` after step n (1, 2...), e.g. to keep its
-    run_results. Stops at the first that fails (CalledProcessError naming its loads)."""
-    for number, bound in enumerate(bounds, start=1):
-        last = number == len(bounds)
-        through = "" if last else str(bound)
-        print(
-            f"[usage facts] loads through {'the latest' if last else bound}"
-            f" ({number} of {len(bounds)})",
-            flush=True,
-        )
+    """Runs the facts' build once per range of days, in order; `full_refresh` on the first.
+    `after_step(n)` after step n (1, 2...), e.g. to keep its run_results. Stops at the first that
+    fails (CalledProcessError naming its days)."""
+    for number, days in enumerate(ranges, start=1):
+        print(f"[usage facts] days {days[0]} to {days[1]} ({number} of {len(ranges)})", flush=True)
         args = step_args(dbt_args, first=number == 1)
         if full_refresh and number == 1:
             args.append("--full-refresh")
-        result = subprocess.run([str(dbt), *args], env=os.environ | {THROUGH_LOAD_ENV: through})
+        result = subprocess.run([str(dbt), *args], env=os.environ | days_env(days))
         if after_step is not None:
             after_step(number)
         if result.returncode != 0:
             raise subprocess.CalledProcessError(
-                result.returncode, f"dbt {' '.join(args)} for the usage loads through {bound}"
+                result.returncode, f"dbt {' '.join(args)} for the usage days {days[0]} to {days[1]}"
             )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.usage_facts",
-        description=f"Builds {FACTS_MODEL} over its new loads in steps of at most {BUDGET_ENV}"
+        description=f"Builds {FACTS_MODEL} in steps of days of at most {BUDGET_ENV}"
         f" events (default: one per {BYTES_PER_EVENT} bytes of CHS_DUCKDB_MEMORY_LIMIT).",
     )
     parser.add_argument("--full-refresh", action="store_true", help="rebuild from every load")
-    args = parser.parse_args(argv)
+    options = parser.parse_args(argv)
     from orchestration.project import dbt_executable, warehouse_path
 
+    dbt = dbt_executable()
     try:
-        bounds = load_steps(warehouse_path(), full_refresh=args.full_refresh)
-        if not bounds:
-            # One build holds the new loads: the model's own run.
-            bounds = [0]
-        build_in_steps(bounds, [], dbt_executable(), full_refresh=args.full_refresh)
+        ranges = day_steps(warehouse_path(), full_refresh=options.full_refresh)
+        if ranges:
+            build_in_steps(ranges, [], dbt, full_refresh=options.full_refresh)
+        else:
+            # One build holds what is new: the model's own run.
+            refresh = ["--full-refresh"] if options.full_refresh else []
+            subprocess.run([str(dbt), *step_args([], first=True), *refresh], check=True)
     except (ValueError, subprocess.CalledProcessError) as error:
         print(f"[usage facts] failed: {error}", file=sys.stderr)
         return 1

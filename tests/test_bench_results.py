@@ -380,6 +380,9 @@ def test_a_run_of_the_last_builds_is_named_and_left_off_the_chart() -> None:
     table = format_table(partial)
     assert "scored: the last 1 of the rebuild's 37 builds (9 days)" in table.splitlines()[1]
     assert "scored:" not in format_table(whole)
+    assert "steps of days" not in table
+    partial["steps"]["history_rebuild"]["extra"]["usage_facts_steps"] = 12
+    assert "the usage facts built first in 12 steps of days" in format_table(partial)
     by_key = {(step, days): points for step, days, points in chart_series([partial, whole])}
     assert by_key[("history_rebuild", 365)] == [(100_000, 360.0)]
     assert record_path(Path("d"), "large", date(2026, 12, 5), 365, part="last1").name == (

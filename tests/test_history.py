@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from dbt_copy import DbtProjectCopy
 
+from orchestration import usage_facts
 from orchestration.sample_data import generate
 
 pytestmark = pytest.mark.slow
@@ -261,35 +262,39 @@ def test_incremental_by_load_equals_a_full_rebuild(
         assert facts_total == project.query(events)[0][0]
 
 
-def test_usage_facts_built_in_steps_of_loads_equal_one_build(
+def test_usage_facts_built_in_steps_of_days_equal_one_build(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Over more new usage events than one build should read, `orchestration.history` first
-    builds the facts in steps of loads (orchestration/usage_facts.py; here one load a step), each
-    on top of the one before, and its first piece leaves them out. A later load moves an event to
-    another day and delivers one again: the facts equal one build from every delivery."""
+    """Over more usage events than one build should read, `orchestration.history` first builds
+    the facts in steps of days (orchestration/usage_facts.py), and its first piece leaves them
+    out. A later load moves an event to another day and delivers one again: the facts equal one
+    build from every delivery."""
     table, source, header, late_row = INCREMENTAL_BY_LOAD["usage_facts"]
     model = table.split(".")[1]
-    first = project.query(f"select {header} from raw.{source} order by event_id limit 1")[0]
+    first = project.query(f"select {header} from raw.{source} order by occurred_at limit 1")[0]
     lines = [header, f"{first[0]}," + late_row.format(customer=first[1], at="2026-06-29 09:00:00")]
     lines.append("LATE0," + late_row.format(customer=first[1], at="2026-06-28 10:00:00"))
     project.deliver(tmp_path / "late", source, lines)
-    loads = project.query(f"select distinct _load_id from raw.{source} order by 1")
-    assert len(loads) >= 3
     everything = f"select * from {table} order by all"
     project.dbt("run", "--select", model, "--full-refresh")
     whole = project.query(everything)
+    events_per_day = project.query(
+        f"select cast(occurred_at as date) as day, count(*) from raw.{source} group by 1 order by 1"
+    )
+    budget = sum(events for _, events in events_per_day) // 3
+    ranges = usage_facts.group_days(events_per_day, budget)
+    assert len(ranges) >= 3
 
-    # A step reads the loads up to its own only.
-    monkeypatch.setenv("CHS_USAGE_FACTS_THROUGH_LOAD", str(loads[0][0]))
+    # A step rebuilds its days only: the moved event is counted on its new day, not its first.
+    monkeypatch.setenv(usage_facts.DAYS_ENV, f"{ranges[0][0]}..{ranges[0][1]}")
     project.dbt("run", "--select", model, "--full-refresh")
-    assert project.query(f"select max(last_load_id), sum(event_count) from {table}") == [
-        (loads[0][0], project.query(f"select count(*) from raw.{source} where _load_id = ?",
-                                    [loads[0][0]])[0][0])
-    ]  # fmt: skip
-    monkeypatch.setenv("CHS_USAGE_FACTS_THROUGH_LOAD", "latest")
-    assert "expected a load id" in project.run_dbt("run", "--select", model).stdout
-    monkeypatch.delenv("CHS_USAGE_FACTS_THROUGH_LOAD")
+    in_range = f"activity_date between '{ranges[0][0]}' and '{ranges[0][1]}'"
+    assert project.query(everything) == [
+        row for row in whole if ranges[0][0] <= row[1] <= ranges[0][1]
+    ], in_range
+    monkeypatch.setenv(usage_facts.DAYS_ENV, "2026-06-01")
+    assert "expected FIRST..LAST" in project.run_dbt("run", "--select", model).stdout
+    monkeypatch.delenv(usage_facts.DAYS_ENV)
 
     results = tmp_path / "results"
     result = subprocess.run(
@@ -298,21 +303,26 @@ def test_usage_facts_built_in_steps_of_loads_equal_one_build(
          "run", "--select", f"+{model}", "--quiet", "--target-path", str(tmp_path / "target"),
          "--project-dir", str(project.root), "--profiles-dir", str(project.root)],
         env=os.environ | {"CHS_WAREHOUSE_PATH": str(project.warehouse),
-                          "CHS_MAX_USAGE_EVENTS_PER_BUILD": "1"},
+                          usage_facts.BUDGET_ENV: str(budget)},
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert result.stdout.count("[usage facts] loads through") == len(loads)
+    assert result.stdout.count("[usage facts] days") == len(ranges)
     assert project.query(everything) == whole
     # Each step is kept as a build (the bench replays them), then the piece, without the facts.
     kept = sorted(results.glob("run_results-*.json"))
-    assert len(kept) == len(loads) + 1
-    piece = json.loads((results / f"run_results-{len(loads) + 1}.json").read_text())["results"]
+    assert len(kept) == len(ranges) + 1
+    steps = json.loads((results / usage_facts.STEPS_FILE).read_text())["days"]
+    assert steps == [[str(a), str(b)] for a, b in ranges]
+    piece = json.loads((results / f"run_results-{len(ranges) + 1}.json").read_text())["results"]
     assert piece and not any(r["unique_id"].endswith(model) for r in piece)
     step = json.loads((results / "run_results-2.json").read_text())["results"]
     assert [r["unique_id"] for r in step if r["unique_id"].startswith("model.")] == [
         f"model.customer_health.{model}"
     ]
+    # The next run finds no new load: it changes nothing.
+    project.dbt("run", "--select", model)
+    assert project.query(everything) == whole
 
 
 def _landing_line(landing: Path, source: str, column: str, value: str) -> tuple[str, list[str]]:

@@ -1,8 +1,10 @@
-"""The usage facts' build over many loads planned in steps of loads (orchestration/usage_facts.py).
-That the steps give the facts of one build is tested on dbt in tests/test_history.py."""
+"""The usage facts' build over a long landing, planned in steps of days
+(orchestration/usage_facts.py). That the steps give the facts of one build is tested on dbt in
+tests/test_history.py."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -11,13 +13,26 @@ import pytest
 from orchestration import usage_facts
 
 
-def test_loads_are_grouped_up_to_the_budget() -> None:
-    loads = [(1, 40), (2, 30), (3, 50), (4, 10), (5, 200), (6, 5)]
-    # 40+30 fit in 100, +50 does not; 50+10 fit; 200 is above the budget, a step of its own.
-    assert usage_facts.group_loads(loads, 100) == [2, 4, 5, 6]
-    assert usage_facts.group_loads(loads, 1_000) == [6]
-    assert usage_facts.group_loads(loads, 1) == [1, 2, 3, 4, 5, 6]
-    assert usage_facts.group_loads([], 100) == []
+def _day(n: int) -> date:
+    return date(2026, 6, n)
+
+
+def test_days_are_grouped_up_to_the_budget() -> None:
+    days = [
+        (_day(1), 40),
+        (_day(2), 30),
+        (_day(3), 50),
+        (_day(4), 10),
+        (_day(5), 200),
+        (_day(6), 5),
+    ]
+    # 40+30 fit in 100, +50 does not; 50+10 fit; 200 is above the budget, a range of its own.
+    assert usage_facts.group_days(days, 100) == [
+        (_day(1), _day(2)), (_day(3), _day(4)), (_day(5), _day(5)), (_day(6), _day(6))
+    ]  # fmt: skip
+    assert usage_facts.group_days(days, 1_000) == [(_day(1), _day(6))]
+    assert usage_facts.group_days(days, 1) == [(d, d) for d, _ in days]
+    assert usage_facts.group_days([], 100) == []
 
 
 def test_the_budget_follows_the_memory_limit_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,13 +47,19 @@ def test_the_budget_follows_the_memory_limit_when_unset(monkeypatch: pytest.Monk
 
 
 def _warehouse(tmp_path: Path, loads: dict[int, int], facts_through: int | None) -> Path:
+    """Raw usage events of each load (`events` of it), one day per load (June `load`), and the
+    facts table with `last_load_id` `facts_through` when given."""
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema raw")
-        con.execute("create table raw.product_usage (event_id varchar, _load_id bigint)")
+        con.execute(
+            "create table raw.product_usage (event_id varchar, occurred_at timestamp,"
+            " _load_id bigint)"
+        )
         for load_id, events in loads.items():
             con.execute(
-                f"insert into raw.product_usage select 'e' || range, {load_id} from range({events})"
+                f"insert into raw.product_usage select 'e' || range,"
+                f" timestamp '2026-06-{load_id:02d} 10:00:00', {load_id} from range({events})"
             )
         if facts_through is not None:
             con.execute("create schema intermediate")
@@ -49,22 +70,24 @@ def _warehouse(tmp_path: Path, loads: dict[int, int], facts_through: int | None)
     return warehouse
 
 
-def test_the_steps_cover_the_loads_after_the_facts_latest(tmp_path: Path) -> None:
-    assert usage_facts.load_steps(tmp_path / "none.duckdb", budget=1) == []
+def test_the_steps_cover_every_day_when_the_new_events_exceed_the_budget(tmp_path: Path) -> None:
+    assert usage_facts.day_steps(tmp_path / "none.duckdb", budget=1) == []
     warehouse = _warehouse(tmp_path, {1: 60, 2: 60, 3: 60, 4: 60}, facts_through=2)
-    # Loads 3 and 4 are new: 120 events, two steps under a budget of 100.
-    assert usage_facts.load_steps(warehouse, budget=100) == [3, 4]
-    # One step holds them: the model's own incremental run, no steps.
-    assert usage_facts.load_steps(warehouse, budget=120) == []
-    # A full refresh reads every load.
-    assert usage_facts.load_steps(warehouse, full_refresh=True, budget=120) == [2, 4]
+    # Loads 3 and 4 are new: 120 events, more than 100: every day, in ranges of 100 events.
+    assert usage_facts.day_steps(warehouse, budget=100) == [(_day(d), _day(d)) for d in range(1, 5)]
+    # One build holds the new loads: the model's own incremental run, no steps.
+    assert usage_facts.day_steps(warehouse, budget=120) == []
+    # A full refresh reads every event.
+    assert usage_facts.day_steps(warehouse, full_refresh=True, budget=120) == [
+        (_day(1), _day(2)), (_day(3), _day(4))
+    ]  # fmt: skip
 
 
 def test_the_steps_plan_nothing_on_spark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     warehouse = _warehouse(tmp_path, {1: 60, 2: 60}, facts_through=None)
-    assert usage_facts.load_steps(warehouse, budget=60) == [1, 2]
+    assert usage_facts.day_steps(warehouse, budget=60) == [(_day(1), _day(1)), (_day(2), _day(2))]
     monkeypatch.setenv("CHS_TARGET", "spark")
-    assert usage_facts.load_steps(warehouse, budget=60) == []
+    assert usage_facts.day_steps(warehouse, budget=60) == []
 
 
 def test_a_step_keeps_where_dbt_finds_the_project() -> None:
@@ -83,3 +106,6 @@ def test_a_step_keeps_where_dbt_finds_the_project() -> None:
     assert usage_facts.without_facts(["run", "--exclude", "y", "-q"]) == [
         "run", "--exclude", "y int_usage__daily_facts", "-q"
     ]  # fmt: skip
+    assert usage_facts.days_env((_day(1), _day(30))) == {
+        usage_facts.DAYS_ENV: "2026-06-01..2026-06-30"
+    }

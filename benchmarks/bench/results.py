@@ -126,6 +126,12 @@ def format_table(record: dict[str, Any]) -> str:
             f" {record['builds_of_the_whole_history']} builds ({record['scored_days']} days),"
             " over the whole landing"
         )
+    facts_steps = record.get("steps", {}).get("history_rebuild", {}).get("extra", {})
+    if facts_steps.get("usage_facts_steps"):
+        lines.append(
+            f"the usage facts built first in {facts_steps['usage_facts_steps']} steps of days"
+            " (CHS_MAX_USAGE_EVENTS_PER_BUILD)"
+        )
     lines += [
         "",
         f"{'ratio':28} {'value':>10}  meaning",

@@ -26,8 +26,43 @@
     row with `_load_id` and `_file_row_number`, read directly in each step (a CTE read several
     times would be materialised whole first). The model replaces those days (delete+insert by
     day; insert_overwrite of day partitions on Spark).
+
+    `days` (a pair of ISO dates, first and last): those days instead, rebuilt from every
+    delivery, whatever was loaded before; a first build or a full refresh, too large for one
+    statement, in steps of days (orchestration/usage_facts.py). The latest delivery is chosen
+    among every version of the keys with a version on those days, so a key whose latest
+    version moved to another day is left to that day's step.
 -#}
-{% macro latest_delivery_of_changed_days(name, deliveries, key, day_column, watermark_column) -%}
+{% macro latest_delivery_of_changed_days(
+    name, deliveries, key, day_column, watermark_column, days=none
+) -%}
+    {%- if days %}
+        {{ name }}__candidates as (
+
+            select deliveries.*
+
+            from {{ deliveries }} as deliveries
+            where deliveries.{{ key }} in (
+                select in_days.{{ key }}
+                from {{ deliveries }} as in_days
+                where in_days.{{ day_column }} between cast('{{ days[0] }}' as date) and cast('{{ days[1] }}' as date)
+            )
+
+        ),
+
+        {{ name }}__latest as (
+
+            {{ latest_delivery(name ~ '__candidates', key) }}
+
+        ),
+
+        {{ name }} as (
+
+            select * from {{ name }}__latest
+            where {{ day_column }} between cast('{{ days[0] }}' as date) and cast('{{ days[1] }}' as date)
+
+        )
+    {%- else %}
     {%- if is_incremental() %}
         {{ name }}__processed as (
 
@@ -99,6 +134,7 @@
         {%- endif %}
 
     )
+    {%- endif %}
 {%- endmacro %}
 
 

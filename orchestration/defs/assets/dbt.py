@@ -109,20 +109,18 @@ def dbt_sources_and_facts(context: AssetExecutionContext, dbt: DbtCliResource):
 
 
 def _usage_facts_in_steps(context: AssetExecutionContext, dbt: DbtCliResource) -> None:
-    """Many new usage loads (a first run over a long landing): the usage facts built over all
-    but the last group of them first, in steps that fit in memory (orchestration/usage_facts.py);
-    the step's build then reads the last group, and reports and tests the facts as usual."""
+    """More new usage events than one build holds (a first run over a long landing): the usage
+    facts built first, in steps of days that fit in memory (orchestration/usage_facts.py). The
+    step's build then finds no new load for them, and reports and tests them as usual."""
     if not any(name.endswith(usage_facts.FACTS_MODEL) for name in context.selected_output_names):
         return
-    bounds = usage_facts.load_steps(warehouse_path())
-    for number, bound in enumerate(bounds[:-1], start=1):
-        context.log.info(
-            f"usage facts: loads through {bound} ({number} of {len(bounds)}; the build reads"
-            " the rest)"
-        )
-        args = usage_facts.step_args([], first=number == 1)
-        with environment({usage_facts.THROUGH_LOAD_ENV: str(bound)}):
-            invocation = dbt.cli(args, manifest=dbt_project().manifest_path)
+    ranges = usage_facts.day_steps(warehouse_path())
+    for number, days in enumerate(ranges, start=1):
+        context.log.info(f"usage facts: days {days[0]} to {days[1]} ({number} of {len(ranges)})")
+        with environment(usage_facts.days_env(days)):
+            invocation = dbt.cli(
+                usage_facts.step_args([], first=number == 1), manifest=dbt_project().manifest_path
+            )
         drain_stdout(invocation.process)
         invocation.wait()
 

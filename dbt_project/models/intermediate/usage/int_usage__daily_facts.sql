@@ -13,33 +13,27 @@
     loses every event keeps its old rows until a full refresh. After the raw table is rebuilt or
     rows are deleted from it, run once with `--full-refresh`.
 
-    `CHS_USAGE_FACTS_THROUGH_LOAD` (empty by default) makes a run read the loads up to that one
-    only, as if the later ones had not arrived: a long landing is built in steps of loads that
-    fit in memory, each on top of the one before (orchestration/usage_facts.py).
+    `CHS_USAGE_FACTS_DAYS` (empty by default; `FIRST..LAST`, ISO dates) makes a run rebuild
+    those days only, from every delivery: a first build over a long landing, too large for one
+    statement, is built in steps of days that fit in memory (orchestration/usage_facts.py).
 -#}
-{%- set through_load = env_var('CHS_USAGE_FACTS_THROUGH_LOAD', '') | trim -%}
-{%- if through_load and not through_load.isdigit() -%}
+{%- set days_text = env_var('CHS_USAGE_FACTS_DAYS', '') | trim -%}
+{%- set days = days_text.split('..') if days_text else none -%}
+{%- if days and (days | length != 2 or modules.re.fullmatch('\\d{4}-\\d{2}-\\d{2}', days[0]) is none
+    or modules.re.fullmatch('\\d{4}-\\d{2}-\\d{2}', days[1]) is none) -%}
     {{ exceptions.raise_compiler_error(
-        'CHS_USAGE_FACTS_THROUGH_LOAD=' ~ through_load ~ ': expected a load id (a whole number)'
+        'CHS_USAGE_FACTS_DAYS=' ~ days_text ~ ': expected FIRST..LAST, two dates as YYYY-MM-DD'
     ) }}
-{%- elif through_load -%}
-    {%- set deliveries -%}
-        (
-            select * from {{ ref('base_product__usage_event_deliveries') }}
-            where _load_id <= {{ through_load | int }}
-        )
-    {%- endset -%}
-{%- else -%}
-    {%- set deliveries = ref('base_product__usage_event_deliveries') -%}
 {%- endif %}
 with
 
 {{ latest_delivery_of_changed_days(
     name='events',
-    deliveries=deliveries,
+    deliveries=ref('base_product__usage_event_deliveries'),
     key='event_id',
     day_column='occurred_date',
     watermark_column='last_load_id',
+    days=days,
 ) }},
 
 daily_facts as (
