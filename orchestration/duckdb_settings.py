@@ -53,6 +53,26 @@ def memory_limit_bytes() -> int | None:
     return int(number * _UNITS[unit]) if unit in _UNITS else None
 
 
+def budget_per_build(env: str, unit: str, bytes_each: int, default: int, most: int) -> int:
+    """How much of `unit` one build may read: `env`, a whole number (`_` allowed); unset, one
+    per `bytes_each` bytes of the memory limit, at most `most` (`default` when the limit is not
+    a size). A build whose work grows with it is split into builds of at most that much."""
+    text = os.environ.get(env, "").strip().replace("_", "")
+    if not text:
+        limit = memory_limit_bytes()
+        return default if limit is None else max(1, min(most, limit // bytes_each))
+    try:
+        budget = int(text)
+    except ValueError:
+        budget = 0
+    if budget < 1:
+        raise ValueError(
+            f"{env}={os.environ[env]!r}: expected a whole number of {unit} per build of at least 1"
+            f" (default one per {bytes_each:,} bytes of {MEMORY_LIMIT_ENV})"
+        )
+    return budget
+
+
 def temp_directory() -> Path:
     return Path(os.environ.get(TEMP_DIR_ENV) or data_dir() / "tmp").resolve()
 

@@ -72,24 +72,11 @@ SCORE_DATE_ENV = {"as_of_date": "CHS_AS_OF_DATE", "score_from_date": "CHS_SCORE_
 def customer_days_budget() -> int:
     """`CHS_MAX_CUSTOMER_DAYS_PER_BUILD`, a whole number of customer-days; unset, one per
     `BYTES_PER_CUSTOMER_DAY` of DuckDB's memory limit, at most `DEFAULT_BUDGET` (10 million)."""
-    text = os.environ.get(BUDGET_ENV, "").strip().replace("_", "")
-    if not text:
-        from orchestration.duckdb_settings import memory_limit_bytes
+    from orchestration.duckdb_settings import budget_per_build
 
-        limit = memory_limit_bytes()
-        if limit is None:
-            return DEFAULT_BUDGET
-        return max(1, min(DEFAULT_BUDGET, limit // BYTES_PER_CUSTOMER_DAY))
-    try:
-        budget = int(text)
-    except ValueError:
-        budget = 0
-    if budget < 1:
-        raise ValueError(
-            f"{BUDGET_ENV}={os.environ[BUDGET_ENV]!r}: expected a whole number of customer-days"
-            f" per build of at least 1 (default {DEFAULT_BUDGET:,})"
-        )
-    return budget
+    return budget_per_build(
+        BUDGET_ENV, "customer-days", BYTES_PER_CUSTOMER_DAY, DEFAULT_BUDGET, most=DEFAULT_BUDGET
+    )
 
 
 def day_ranges(

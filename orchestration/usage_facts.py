@@ -59,22 +59,11 @@ _KEPT_SWITCHES = ("--quiet", "-q")
 def events_budget() -> int:
     """`CHS_MAX_USAGE_EVENTS_PER_BUILD`, a whole number of events; unset, one per
     `BYTES_PER_EVENT` bytes of DuckDB's memory limit (`DEFAULT_BUDGET` when that is not a size)."""
-    text = os.environ.get(BUDGET_ENV, "").strip().replace("_", "")
-    if not text:
-        from orchestration.duckdb_settings import memory_limit_bytes
+    from orchestration.duckdb_settings import budget_per_build
 
-        limit = memory_limit_bytes()
-        return DEFAULT_BUDGET if limit is None else max(1, limit // BYTES_PER_EVENT)
-    try:
-        budget = int(text)
-    except ValueError:
-        budget = 0
-    if budget < 1:
-        raise ValueError(
-            f"{BUDGET_ENV}={os.environ[BUDGET_ENV]!r}: expected a whole number of usage events"
-            " per build of at least 1"
-        )
-    return budget
+    return budget_per_build(
+        BUDGET_ENV, "usage events", BYTES_PER_EVENT, DEFAULT_BUDGET, most=sys.maxsize
+    )
 
 
 def group_days(events_per_day: Sequence[tuple[date, int]], budget: int) -> list[tuple[date, date]]:
