@@ -49,19 +49,6 @@
             )
 
         ),
-
-        {{ name }}__latest as (
-
-            {{ latest_delivery(name ~ '__candidates', key) }}
-
-        ),
-
-        {{ name }} as (
-
-            select * from {{ name }}__latest
-            where {{ day_column }} between cast('{{ days[0] }}' as date) and cast('{{ days[1] }}' as date)
-
-        )
     {%- else %}
     {%- if is_incremental() %}
         {{ name }}__processed as (
@@ -119,6 +106,7 @@
         {%- endif %}
 
     ),
+    {%- endif %}
 
     {{ name }}__latest as (
 
@@ -129,12 +117,13 @@
     {{ name }} as (
 
         select * from {{ name }}__latest
-        {%- if is_incremental() %}
+        {%- if days %}
+            where {{ day_column }} between cast('{{ days[0] }}' as date) and cast('{{ days[1] }}' as date)
+        {%- elif is_incremental() %}
             where {{ day_column }} in (select {{ name }}__changed_days.{{ day_column }} from {{ name }}__changed_days)
         {%- endif %}
 
     )
-    {%- endif %}
 {%- endmacro %}
 
 
