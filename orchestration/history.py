@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import usage_facts
+from orchestration.project import warehouse_path
 
 BUDGET_ENV = "CHS_MAX_CUSTOMER_DAYS_PER_BUILD"
 DEFAULT_BUDGET = 10_000_000
@@ -147,16 +148,15 @@ def build_history(
     dbt: Path | None = None,
     results: Path | None = None,
     upstream_once: bool = False,
-    warehouse: Path | None = None,
 ) -> list[tuple[date, date]]:
     """Runs `dbt <dbt_args>` once per range of `day_ranges`, in order, and stops at the first
     that fails (CalledProcessError naming its days). With `upstream_once`, the builds after
     the first select only the models that read the score days (`score_dated`), as the Dagster
     run does (its sources step builds the rest once). With `results`, each build's
     `run_results.json` and statements are kept there (`keep_build`). When `dbt_args` build the
-    usage facts and the warehouse (`warehouse`, default CHS_WAREHOUSE_PATH's) holds more new
-    usage events than one build should read, the facts are built first, in steps of days
-    (`usage_facts.py`), kept as the first builds; the first piece then leaves them out.
+    usage facts and the warehouse (CHS_WAREHOUSE_PATH) holds more new usage events than one
+    build should read, the facts are built first, in steps of days (`usage_facts.py`), kept as
+    the first builds; the first piece then leaves them out.
     Returns the ranges built."""
     if dbt is None:
         from orchestration.project import dbt_executable
@@ -167,7 +167,7 @@ def build_history(
     first_args = dbt_args
     # The usage facts over many new events, first, in steps that fit in memory (usage_facts.py);
     # their steps are kept as the first builds, before the pieces.
-    steps = usage_facts.day_steps(warehouse or _warehouse(), full_refresh=full_refresh)
+    steps = usage_facts.day_steps(warehouse_path(), full_refresh=full_refresh)
     if steps and usage_facts.selects_facts(dbt, dbt_args):
         usage_facts.build_in_steps(
             steps, dbt_args, dbt, full_refresh=full_refresh,
@@ -199,12 +199,6 @@ def build_history(
                 result.returncode, f"dbt {' '.join(dbt_args)} for the days {start} to {end}"
             )
     return ranges
-
-
-def _warehouse() -> Path:
-    from orchestration.project import warehouse_path
-
-    return warehouse_path()
 
 
 def keep_build(target: Path, results: Path, number: int) -> None:
@@ -269,8 +263,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.customers is None:
-            from orchestration.project import warehouse_path
-
             args.customers = customers_in(warehouse_path())
         build_history(
             args.first,
