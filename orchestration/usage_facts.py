@@ -195,18 +195,29 @@ def main(argv: list[str] | None = None) -> int:
         f" events (default: one per {BYTES_PER_EVENT} bytes of CHS_DUCKDB_MEMORY_LIMIT).",
     )
     parser.add_argument("--full-refresh", action="store_true", help="rebuild from every load")
+    parser.add_argument(
+        "--steps-only",
+        action="store_true",
+        help="build only when the build is split in steps; otherwise do nothing, and leave the"
+        " facts to the build that follows (as the Dagster sources step does)",
+    )
+    parser.add_argument("--target-path", help="dbt's target folder (dbt's default otherwise)")
     options = parser.parse_args(argv)
     from orchestration.project import dbt_executable, warehouse_path
+
+    dbt_args = ["--target-path", options.target_path] if options.target_path else []
 
     dbt = dbt_executable()
     try:
         ranges = day_steps(warehouse_path(), full_refresh=options.full_refresh)
         if ranges:
-            build_in_steps(ranges, [], dbt, full_refresh=options.full_refresh)
+            build_in_steps(ranges, dbt_args, dbt, full_refresh=options.full_refresh)
+        elif options.steps_only:
+            print("[usage facts] one build holds the new events: no steps", flush=True)
         else:
             # One build holds what is new: the model's own run.
             refresh = ["--full-refresh"] if options.full_refresh else []
-            subprocess.run([str(dbt), *step_args([], first=True), *refresh], check=True)
+            subprocess.run([str(dbt), *step_args(dbt_args, first=True), *refresh], check=True)
     except (ValueError, subprocess.CalledProcessError) as error:
         print(f"[usage facts] failed: {error}", file=sys.stderr)
         return 1

@@ -109,3 +109,31 @@ def test_a_step_keeps_where_dbt_finds_the_project() -> None:
     assert usage_facts.days_env((_day(1), _day(30))) == {
         usage_facts.DAYS_ENV: "2026-06-01..2026-06-30"
     }
+
+
+def test_the_command_line_builds_in_steps_or_leaves_the_facts_to_the_build(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`--steps-only` (the bench's bare twin of the Dagster sources step): the steps when they
+    are planned, nothing otherwise; without it, one build of the facts. The target folder given
+    is passed on to every dbt command."""
+    planned: list[list[tuple[date, date]]] = [[(_day(1), _day(2)), (_day(3), _day(3))]]
+    built: list[tuple[list[tuple[date, date]], list[str]]] = []
+    runs: list[list[str]] = []
+    monkeypatch.setattr(usage_facts, "day_steps", lambda *a, **k: planned[0])
+    monkeypatch.setattr(
+        usage_facts, "build_in_steps", lambda ranges, args, *a, **k: built.append((ranges, args))
+    )
+    monkeypatch.setattr(usage_facts.subprocess, "run", lambda command, **k: runs.append(command))
+    monkeypatch.setenv("CHS_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+
+    assert usage_facts.main(["--steps-only", "--target-path", "t"]) == 0
+    assert built == [(planned[0], ["--target-path", "t"])] and runs == []
+
+    planned[0] = []
+    assert usage_facts.main(["--steps-only", "--target-path", "t"]) == 0
+    assert len(built) == 1 and runs == []
+
+    assert usage_facts.main(["--target-path", "t"]) == 0
+    assert len(built) == 1 and len(runs) == 1
+    assert runs[0][1:] == ["run", "--select", "+int_usage__daily_facts", "--target-path", "t"]
