@@ -44,37 +44,39 @@ colours as (
 
 ),
 
--- The hysteresis reads its own narrow copy of the scores: DuckDB holds a CTE that is read more
--- than once whole (every column any reader needs), and the wide rows with their sentences are
--- read once, at the end.
+-- The hysteresis reads the narrow segments (score, segment, band): `int_health__scored` is a
+-- view of the wide rows with their sentences, joined once, at the end.
 run_start as (
 
     select min(score_date) as score_date
-    from {{ ref('int_health__scored') }}
+    from {{ ref('int_health__segmented') }}
 
 ),
 
 flagged as (
 
     select
-        scored.customer_id,
-        scored.score_date,
-        scored.score_segment,
-        scored.health_score,
-        scored.band_min_score,
-        scored.band_max_score,
-        scored.score_segment = 'insufficient_data'
-        or scored.lifecycle_status = 'churning'
-        or scored.is_segment_forced
+        segmented.customer_id,
+        segmented.score_date,
+        segmented.score_segment,
+        segmented.health_score,
+        segmented.band_min_score,
+        segmented.band_max_score,
+        segmented.score_segment = 'insufficient_data'
+        or segmented.lifecycle_status = 'churning'
+        or segmented.is_segment_forced
         or (
-            (scored.band_min_score <= 0 or scored.health_score >= scored.band_min_score + settings.hysteresis_points)
+            (
+                segmented.band_min_score <= 0
+                or segmented.health_score >= segmented.band_min_score + settings.hysteresis_points
+            )
             and (
-                scored.band_max_score is null
-                or scored.health_score < scored.band_max_score - settings.hysteresis_points
+                segmented.band_max_score is null
+                or segmented.health_score < segmented.band_max_score - settings.hysteresis_points
             )
         ) as is_segment_decisive
 
-    from {{ ref('int_health__scored') }} as scored
+    from {{ ref('int_health__segmented') }} as segmented
     cross join settings
 
 ),

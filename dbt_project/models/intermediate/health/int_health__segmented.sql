@@ -237,6 +237,8 @@ segmented as (
     select
         banded.customer_id,
         banded.score_date,
+        banded.health_score,
+        banded.lifecycle_status,
         banded.has_advocacy,
         banded.churn_risk,
         case
@@ -274,13 +276,16 @@ final as (
         segmented.score_date,
 
         ---------- attributes
+        segmented.lifecycle_status,
         segmented.score_segment,
         segmented.is_segment_forced,
         segmented.segment_forced_reason,
         segmented.has_advocacy,
 
         ---------- numerics
-        -- The band of score_segment, for segment stabilisation (hysteresis) in the history.
+        -- The score and the band of score_segment, for segment stabilisation (hysteresis) in the
+        -- history, which reads them here rather than from the wide rows of int_health__scored.
+        segmented.health_score,
         segment_band.min_score as band_min_score,
         segment_band.next_min_score as band_max_score,
         segmented.churn_risk as churn_risk_90d
