@@ -176,6 +176,40 @@ def test_run_killed_mid_way_leaves_the_serving_copy_readable_and_unchanged(
     assert "marked run" in swept.stdout
 
 
+def test_a_warehouse_of_any_name_publishes_its_views_of_the_as_of_day(tmp_path: Path) -> None:
+    """dbt names the database after the warehouse file, and a view (`int_health__scored`) names
+    its tables with it, while the copy attaches the warehouse as `warehouse`: DuckDB reads a
+    view's own database under whatever name it is attached, so a warehouse not called
+    `warehouse.duckdb` publishes too, the view served as a table of the as-of day."""
+    from orchestration.serving import EXPLANATION_TABLES
+
+    warehouse = tmp_path / "health_wh.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        for table in SERVING_TABLES:
+            con.execute(f"create table main.{table} (as_of_date date, score_date date)")
+        con.execute("insert into main.customer_health values ('2026-06-30', '2026-06-30')")
+        for qualified in EXPLANATION_TABLES:
+            con.execute(f"create schema if not exists {qualified.split('.')[0]}")
+            if qualified != "intermediate.int_health__scored":
+                con.execute(f"create table {qualified} (score_date date, n integer)")
+        con.execute(
+            "insert into intermediate.int_usage__scores values ('2026-06-29', 1), ('2026-06-30', 2)"
+        )
+        con.execute(
+            "create view intermediate.int_health__scored as"
+            ' select * from "health_wh"."intermediate"."int_usage__scores"'
+        )
+    publication = publish(warehouse, tmp_path / "serving", run_id="named")
+    with duckdb.connect(str(tmp_path / "serving" / "health.duckdb"), read_only=True) as con:
+        served = con.execute("select * from intermediate.int_health__scored").fetchall()
+        (kind,) = con.execute(
+            "select table_type from information_schema.tables where table_name ="
+            " 'int_health__scored'"
+        ).fetchone()
+    assert [row[1] for row in served] == [2] and kind == "BASE TABLE"
+    assert publication.row_counts["customer_health"] == 1
+
+
 def test_serving_copy_waits_for_every_marts_blocking_check() -> None:
     from dagster import AssetKey
 
