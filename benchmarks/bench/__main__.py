@@ -132,10 +132,20 @@ class Bench:
         return figures
 
     def dbt(
-        self, name: str, data_dir: Path, *args: str, env: dict[str, str] | None = None
+        self,
+        name: str,
+        data_dir: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        first: list[str] | None = None,
     ) -> StepResult:
+        """`dbt <args>` as one step; `first`, a command run before it in the same step, given
+        the same `--target-path` (it must succeed for dbt to run)."""
         target = data_dir / "target"
         command = [str(BIN / "dbt"), *args, "--target-path", str(target)]
+        if first is not None:
+            before = shlex.join([*first, "--target-path", str(target)])
+            command = ["bash", "-c", f"{before} && exec {shlex.join(command)}"]
         result = self.step(name, command, data_dir, env=env)
         self.steps[name]["extra"]["model_seconds"] = dbt_model_seconds(target)
         self.steps[name]["extra"]["node_seconds"] = dbt_node_seconds(target)
@@ -341,15 +351,9 @@ class Bench:
         no_days = score_date_env()
         # As the Dagster sources step: the usage facts first in steps of days when one build
         # would not hold them (a year's landing at 1,000,000 customers), then the build.
-        target = bare_dir / "target"
-        sources = [str(BIN / "dbt"), *PIPELINE_BUILD, "--quiet", "--exclude", "int_score_dates+",
-                   "--target-path", str(target)]  # fmt: skip
-        facts_steps = [str(BIN / "python"), "-m", "orchestration.usage_facts", "--steps-only",
-                       "--target-path", str(target)]  # fmt: skip
-        self.step("bare_sources", ["bash", "-c", f"{shlex.join(facts_steps)} && "
-                  f"exec {shlex.join(sources)}"], bare_dir, env=no_days)  # fmt: skip
-        self.steps["bare_sources"]["extra"]["model_seconds"] = dbt_model_seconds(target)
-        self.steps["bare_sources"]["extra"]["node_seconds"] = dbt_node_seconds(target)
+        facts_steps = [str(BIN / "python"), "-m", "orchestration.usage_facts", "--steps-only"]
+        self.dbt("bare_sources", bare_dir, *PIPELINE_BUILD, "--quiet", "--exclude",
+                 "int_score_dates+", env=no_days, first=facts_steps)  # fmt: skip
         self.history("bare_daily", bare_dir, *PIPELINE_BUILD, "--quiet", "--select",
                      DAILY_SELECT, days=(self.scored_first, self.last))  # fmt: skip
         self.dbt("bare_current", bare_dir, *PIPELINE_BUILD, "--quiet", "--select", CURRENT_SELECT,
