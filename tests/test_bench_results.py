@@ -388,3 +388,81 @@ def test_a_run_of_the_last_builds_is_named_and_left_off_the_chart() -> None:
     assert record_path(Path("d"), "large", date(2026, 12, 5), 365, part="last1").name == (
         "large-last1-2026-12-05.json"
     )
+
+
+class FakeDisk:
+    """Free bytes that fall while a step writes and rise when it deletes, one value a sample."""
+
+    def __init__(self, free_gib: list[float]) -> None:
+        self.free = [int(gib * 1024**3) for gib in free_gib]
+
+    def __call__(self, path: object) -> object:
+        from types import SimpleNamespace
+
+        value = self.free.pop(0) if len(self.free) > 1 else self.free[0]
+        return SimpleNamespace(free=value)
+
+
+def test_a_step_records_the_most_disk_it_took_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large run needs tens of GB at once (a warehouse, a spill, the landing) and frees most of
+    it by its end: each step keeps the lowest free disk seen while it ran and how far that fell
+    below its start, and the table shows it."""
+    from benchmarks.bench import steps
+
+    # The start, then samples while the step runs (its spill at 7 GiB), then its end.
+    monkeypatch.setattr(steps.shutil, "disk_usage", FakeDisk([50, 48, 43, 46, 49]))
+    result = steps.run_step(
+        "spill", ["sleep", "0.5"], {}, tmp_path, tmp_path / "logs", tmp_path, disk_interval=0.01
+    )
+    assert (result.min_free_disk_gib, result.disk_used_gib) == (43.0, 7.0)
+    assert result.as_json()["disk_used_gib"] == 7.0
+    # Not watched: no figure rather than a zero.
+    unwatched = steps.run_step("quiet", ["true"], {}, tmp_path, tmp_path / "logs")
+    assert unwatched.disk_used_gib is None
+
+    record = build_record("small", 10_000, 7, date(2026, 1, 1), {"spill": result.as_json()}, {})
+    assert "disk GiB" in format_table(record)
+    assert any(line.split()[:1] == ["spill"] and line.split()[-1] == "7.0"
+               for line in format_table(record).splitlines())  # fmt: skip
+
+
+def test_a_step_that_fails_says_how_low_the_free_disk_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.bench import steps
+
+    monkeypatch.setattr(steps.shutil, "disk_usage", FakeDisk([30, 12, 0.5]))
+    with pytest.raises(steps.StepFailed, match=r"free disk at its lowest 0\.5 GiB, 29\.5 GiB"):
+        steps.run_step(
+            "full", ["bash", "-c", "sleep 0.3; exit 1"], {}, tmp_path, tmp_path / "logs",
+            tmp_path, disk_interval=0.01,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cached", "free_gib", "warned"), [(False, 70, True), (True, 70, False), (False, 90, False)]
+)
+def test_the_bench_warns_before_it_starts_when_the_disk_is_short(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cached: bool,
+    free_gib: float,
+    warned: bool,
+) -> None:
+    """A year at 1,000,000 customers with every step has needed about 82 GiB, 16 of them the
+    landing, which a cached landing no longer needs: short of that the bench says so before
+    hours of work (and records the free disk it started with)."""
+    from benchmarks.bench import __main__ as bench_main
+
+    bench = bench_main.Bench(SIZES["large"], 365, tmp_path)
+    bench.work.mkdir(parents=True)
+    if cached:
+        bench.landing.mkdir(parents=True)
+        (bench.landing / ".complete").touch()
+    monkeypatch.setattr(bench_main.shutil, "disk_usage", FakeDisk([free_gib]))
+    bench.check_disk()
+    assert bench.facts["free_disk_gib_at_start"] == free_gib
+    assert ("WARNING: 70.0 GiB free" in capsys.readouterr().out) is warned

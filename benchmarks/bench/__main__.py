@@ -23,7 +23,9 @@ from benchmarks.bench.results import (
 )
 from benchmarks.bench.sizes import (
     DEFAULT_DAYS,
+    DISK_GIB_PER_MILLION_CUSTOMERS,
     END_DATE,
+    LANDING_GIB_PER_MILLION_CUSTOMERS,
     SEED,
     SIZES,
     Size,
@@ -31,6 +33,7 @@ from benchmarks.bench.sizes import (
     landing_cache,
 )
 from benchmarks.bench.steps import (
+    GIB,
     StepFailed,
     StepResult,
     dbt_model_seconds,
@@ -105,11 +108,15 @@ class Bench:
         **extra: Any,
     ) -> StepResult:
         print(f"[bench] {name} ...", flush=True)
-        result = run_step(name, command, self.env(data_dir) | (env or {}), REPO_ROOT, self.logs)
+        result = run_step(
+            name, command, self.env(data_dir) | (env or {}), REPO_ROOT, self.logs, self.bench_dir
+        )
         result.extra.update(extra)
         self.steps[name] = result.as_json()
         print(
-            f"[bench] {name}: {result.seconds:,.1f} s, peak RSS {result.max_rss_mib:,.0f} MiB",
+            f"[bench] {name}: {result.seconds:,.1f} s, peak RSS {result.max_rss_mib:,.0f} MiB,"
+            f" disk +{result.disk_used_gib:,.1f} GiB ({result.min_free_disk_gib:,.1f} GiB free"
+            " at the lowest)",
             flush=True,
         )
         return result
@@ -365,9 +372,12 @@ class Bench:
 
     def run(self, with_pipeline: bool, with_history: bool = True) -> dict[str, Any]:
         self.work.mkdir(parents=True, exist_ok=True)
-        self.generate()
         warehouse_dir = self.work / "history"
-        shutil.rmtree(warehouse_dir, ignore_errors=True)
+        # A failed run leaves its warehouses (a step that fails keeps its files to be read).
+        for folder in (warehouse_dir, self.work / "dagster", self.work / "bare_pipeline"):
+            shutil.rmtree(folder, ignore_errors=True)
+        self.check_disk()
+        self.generate()
         warehouse_dir.mkdir(parents=True)
         if with_history:
             self.ingestion_side_by_side(warehouse_dir)
@@ -383,6 +393,23 @@ class Bench:
             shutil.rmtree(folder, ignore_errors=True)
         return build_record(self.size.name, self.size.customers, self.days,
                             datetime.now(UTC).date(), self.steps, self.facts)  # fmt: skip
+
+    def check_disk(self) -> None:
+        """Warns, before hours of work, when the free disk is below what such a run has
+        needed; each step's record then says how much it took (`disk_used_gib`)."""
+        free = shutil.disk_usage(self.work).free / GIB
+        need = DISK_GIB_PER_MILLION_CUSTOMERS * self.size.customers / 1_000_000
+        if (self.landing / ".complete").exists():
+            need -= LANDING_GIB_PER_MILLION_CUSTOMERS * self.size.customers / 1_000_000
+        need *= self.days / DEFAULT_DAYS
+        self.facts["free_disk_gib_at_start"] = round(free, 1)
+        if free < need:
+            print(
+                f"[bench] WARNING: {free:,.1f} GiB free in {self.work}; a year with every step"
+                f" has needed about {need:,.0f} GiB at this size (the landing, the warehouse,"
+                " the plain script's spill). A step may run out of disk.",
+                flush=True,
+            )
 
     def counts(self, warehouse: Path) -> dict[str, Any]:
         import duckdb

@@ -150,9 +150,14 @@ def format_table(record: dict[str, Any]) -> str:
         lines.append(
             f"{key:28} {show(record.get(key)):>10}  peak RSS of {numerator} over {denominator}"
         )
-    lines += ["", f"{'step':28} {'seconds':>10} {'peak RSS MiB':>13}"]
+    lines += ["", f"{'step':28} {'seconds':>10} {'peak RSS MiB':>13} {'disk GiB':>9}"]
     for name, step in record["steps"].items():
-        lines.append(f"{name:28} {step['seconds']:>10,.1f} {step['max_rss_mib']:>13,.0f}")
+        # The most disk the step took at once (records from before it was watched have none).
+        disk = step.get("disk_used_gib")
+        shown = "" if disk is None else f"{disk:,.1f}"
+        lines.append(
+            f"{name:28} {step['seconds']:>10,.1f} {step['max_rss_mib']:>13,.0f} {shown:>9}"
+        )
     lines += profile_lines(record)
     return "\n".join(lines)
 

@@ -30,6 +30,13 @@ SIZES: dict[str, Size] = {
 }
 
 
+# The disk a run with every step has needed, by million customers: at 1,000,000 customers
+# (docs/bench/large-last1-2026-12-05.json) the year's Parquet landing took 16 GiB, the warehouse
+# 43 GiB after the compiled SQL's replay, and the plain script spilled 23 GiB beside it.
+DISK_GIB_PER_MILLION_CUSTOMERS = 82
+LANDING_GIB_PER_MILLION_CUSTOMERS = 16
+
+
 def history_dates(days: int, end_date: date = END_DATE) -> tuple[date, date]:
     """First and last score date of `days` days of history ending on `end_date`."""
     return end_date - timedelta(days=days - 1), end_date
