@@ -138,9 +138,17 @@ def test_plain_history_is_dbt_customer_health_daily_on_the_small_sample(
         scored = {"score_from_date": first.isoformat(), "as_of_date": last.isoformat()}
         project.dbt("run", "--select", "+customer_health_daily", "--vars", json.dumps(scored))
 
-    history.build_plain_history(
-        project.warehouse, date(2026, 4, 1), date(2026, 9, 30), ranges=ranges
+    script_seconds: dict[str, float] = {}
+    total = history.build_plain_history(
+        project.warehouse,
+        date(2026, 4, 1),
+        date(2026, 9, 30),
+        ranges=ranges,
+        script_seconds=script_seconds,
     )
+    # Every script's own seconds, summed over the ranges, within the build's.
+    assert set(script_seconds) == {path.name for path in history.scripts()}
+    assert sum(script_seconds.values()) <= total
     result = history.compare_with_dbt(project.warehouse)
 
     assert result["rows_dbt"] == result["rows_plain"] > 40_000

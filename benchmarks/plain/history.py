@@ -204,8 +204,10 @@ def build_plain_history(
     last_date: date,
     table: str = "plain_customer_health_daily",
     ranges: list[tuple[date, date]] | None = None,
+    script_seconds: dict[str, float] | None = None,
 ) -> float:
-    """Builds `bench.<table>` from raw and the seeds; returns the wall seconds of the SQL.
+    """Builds `bench.<table>` from raw and the seeds; returns the wall seconds of the SQL, and
+    adds each script's own seconds (summed over the ranges) to `script_seconds` when given.
 
     `ranges`: consecutive ranges of days covering `first_date` to `last_date`, scored one after
     the other as dbt's builds are (`orchestration.history.day_ranges`); the staging and the
@@ -230,11 +232,15 @@ def build_plain_history(
         con.execute(SESSION_SETTINGS)
         started = time.perf_counter()
         for name, statement in statements:
+            statement_started = time.perf_counter()
             try:
                 con.execute(statement)
             except duckdb.Error as error:
                 first_line = statement.strip().splitlines()[0]
                 raise RuntimeError(f"{name}: {first_line}: {error}") from error
+            if script_seconds is not None:
+                took = time.perf_counter() - statement_started
+                script_seconds[name] = round(script_seconds.get(name, 0.0) + took, 3)
         con.execute(f"drop table bench.{table}_usage_facts")
         return time.perf_counter() - started
 
