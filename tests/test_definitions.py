@@ -147,6 +147,33 @@ def test_every_dbt_model_is_built_by_one_of_the_dbt_assets() -> None:
     assert len(built) == len(set(built))
 
 
+def test_the_tests_that_reread_every_delivered_event_run_in_make_dbt_test_not_in_each_run() -> None:
+    """Every test of the view `stg_product__usage_events` re-runs its latest-delivery window over
+    every event ever delivered (255-356 s a test at 1,000,000 customers): they are tagged
+    `whole_history`, which `make dbt-test` builds and the Dagster run leaves out, while the run
+    keeps the cheap tests of what they guard (the source's required columns, the base model)."""
+    manifest = json.loads(Path(dbt_project().manifest_path).read_text())
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    view = "model.customer_health.stg_product__usage_events"
+    on_view = [t for t in tests if t.get("attached_node") == view]
+    tagged = {t["name"] for t in tests if "whole_history" in t["tags"]}
+    assert len(on_view) >= 5 and {t["name"] for t in on_view} <= tagged
+
+    checks = {check.name for check in defs.resolve_asset_graph().asset_check_keys}
+    assert checks & tagged == set()
+    assert {
+        "source_not_null_product_product_usage_feature",
+        "source_not_null_product_product_usage_occurred_at",
+        "not_null_base_product__usage_event_deliveries_event_id",
+        "unique_combination_of_columns_base_product__usage_event_deliveries__load_id___file_row_number",
+    } <= checks
+    # `make dbt-test` builds the whole project: no selection that would leave the tag out.
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    dbt_test = makefile.split("\ndbt-test: install\n", 1)[1].split("\n\n", 1)[0]
+    assert "$(BIN)/dbt build --vars" in dbt_test and "--exclude" not in dbt_test
+    assert "--select" not in dbt_test
+
+
 def test_dg_commands_parse_dbt_again_unless_the_caller_has_just_parsed() -> None:
     """Every `dg` command sets DAGSTER_IS_DEV_CLI, so loading the code re-parses the dbt
     project (edits to models show in `make dev` and `make pipeline`); a caller that has just

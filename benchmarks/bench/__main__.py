@@ -322,6 +322,7 @@ class Bench:
             CURRENT_SELECT,
             DAILY_SELECT,
             PIPELINE_BUILD,
+            SOURCES_EXCLUDE,
             score_date_env,
         )
 
@@ -363,7 +364,7 @@ class Bench:
         # would not hold them (a year's landing at 1,000,000 customers), then the build.
         facts_steps = [str(BIN / "python"), "-m", "orchestration.usage_facts", "--steps-only"]
         self.dbt("bare_sources", bare_dir, *PIPELINE_BUILD, "--quiet", "--exclude",
-                 "int_score_dates+", env=no_days, first=facts_steps)  # fmt: skip
+                 *SOURCES_EXCLUDE.split(), env=no_days, first=facts_steps)  # fmt: skip
         self.history("bare_daily", bare_dir, *PIPELINE_BUILD, "--quiet", "--select",
                      DAILY_SELECT, days=(self.scored_first, self.last))  # fmt: skip
         self.dbt("bare_current", bare_dir, *PIPELINE_BUILD, "--quiet", "--select", CURRENT_SELECT,
