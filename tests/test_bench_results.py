@@ -466,3 +466,44 @@ def test_the_bench_warns_before_it_starts_when_the_disk_is_short(
     bench.check_disk()
     assert bench.facts["free_disk_gib_at_start"] == free_gib
     assert ("WARNING: 70.0 GiB free" in capsys.readouterr().out) is warned
+
+
+def test_the_history_s_warehouse_is_gone_before_the_pipeline_builds_its_own(
+    tmp_path: Path,
+) -> None:
+    """At 1,000,000 customers the history side's warehouse takes 43 GiB and the pipeline's 28
+    GiB with a spill beside it: the bench counts the history's rows, then deletes it, before
+    the pipeline side starts; a pipeline-only run counts the bare twin's."""
+    from benchmarks.bench.__main__ import Bench
+
+    def run(with_history: bool) -> tuple[Bench, list[str]]:
+        bench = Bench(SIZES["sample"], 7, tmp_path / str(with_history))
+        seen: list[str] = []
+        history = bench.work / "history" / "warehouse.duckdb"
+        bare = bench.work / "bare_pipeline" / "warehouse.duckdb"
+        bench.generate = lambda: None  # type: ignore[method-assign]
+        bench.ingestion_side_by_side = lambda folder: None  # type: ignore[method-assign]
+        bench.history_side_by_side = lambda folder: history.touch()  # type: ignore[method-assign]
+
+        def pipeline() -> None:
+            seen.append(f"history warehouse during the pipeline: {history.exists()}")
+            bare.parent.mkdir(parents=True)
+            bare.touch()
+
+        def counts(warehouse: Path) -> dict[str, int]:
+            seen.append(f"counted {warehouse.parent.name}")
+            return {"history_rows": 1}
+
+        bench.pipeline_side_by_side = pipeline  # type: ignore[method-assign]
+        bench.counts = counts  # type: ignore[method-assign]
+        bench.run(with_pipeline=True, with_history=with_history)
+        assert not history.exists() and not bare.exists()
+        return bench, seen
+
+    bench, seen = run(with_history=True)
+    assert seen == ["counted history", "history warehouse during the pipeline: False"]
+    assert bench.facts["history_rows"] == 1
+    assert run(with_history=False)[1] == [
+        "history warehouse during the pipeline: False",
+        "counted bare_pipeline",
+    ]
